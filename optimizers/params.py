@@ -1,0 +1,117 @@
+"""Parameter specifications and the one validation error.
+
+Every optimizer and schedule declares its parameters as `Param`s: torch's name, torch's default,
+the allowed range and a one-line meaning. `check_params` turns user input (e.g. parsed JSON) into
+a complete, typed settings dict, or raises `ValidationError` naming the parameter and its range.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+class ValidationError(ValueError):
+    """Raised for any invalid scenario, optimizer or schedule setting. Its message is one line
+    that names the offending field and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Param:
+    default: Any
+    doc: str
+    kind: str = "float"  # float | int | bool | pair | choice | ints | scenario_steps
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False  # True: low itself is not allowed
+    high_open: bool = False
+    choices: tuple = ()
+    required: bool = False
+
+    def range_text(self) -> str:
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        lo = "(" if self.low_open else "["
+        hi = ")" if self.high_open or self.high is None else "]"
+        a = "-inf" if self.low is None else f"{self.low:g}"
+        b = "inf" if self.high is None else f"{self.high:g}"
+        what = {"int": "an integer", "ints": "a list of integers", "pair": "two numbers, each"}.get(self.kind, "a number")
+        if self.low is None and self.high is None:
+            return what
+        return f"{what} in {lo}{a}, {b}{hi}"
+
+    def _number(self, owner: str, name: str, value: Any, integer: bool) -> float | int:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {value!r}")
+        if not math.isfinite(value):
+            raise ValidationError(f"{owner}.{name} must be a finite number, got {value!r}")
+        if integer:
+            if float(value) != int(value):
+                raise ValidationError(f"{owner}.{name} must be an integer, got {value!r}")
+            value = int(value)
+        else:
+            value = float(value)
+        ok = True
+        if self.low is not None:
+            ok &= value > self.low if self.low_open else value >= self.low
+        if self.high is not None:
+            ok &= value < self.high if self.high_open else value <= self.high
+        if not ok:
+            raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {value!r}")
+        return value
+
+    def check(self, owner: str, name: str, value: Any) -> Any:
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ValidationError(f"{owner}.{name} must be true or false, got {value!r}")
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {value!r}")
+            return value
+        if self.kind in ("pair", "ints"):
+            if not isinstance(value, (list, tuple)) or (self.kind == "pair" and len(value) != 2):
+                raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {value!r}")
+            if len(value) > 1000:
+                raise ValidationError(f"{owner}.{name} may hold at most 1000 entries")
+            return tuple(self._number(owner, name, v, self.kind == "ints") for v in value)
+        return self._number(owner, name, value, self.kind == "int")
+
+
+def check_params(owner: str, specs: dict[str, Param], given: dict | None) -> dict[str, Any]:
+    """Fill defaults, reject unknown names, check each value against its spec."""
+    given = {} if given is None else given
+    if not isinstance(given, dict):
+        raise ValidationError(f"{owner} parameters must be an object of name: value, got {given!r}")
+    unknown = [k for k in given if k not in specs]
+    if unknown:
+        raise ValidationError(
+            f"{owner} has no parameter {str(unknown[0])[:40]!r}; allowed: {', '.join(specs) or 'none'}")
+    out = {}
+    for name, spec in specs.items():
+        if name in given and given[name] is not None:
+            out[name] = spec.check(owner, name, given[name])
+        elif spec.required:
+            raise ValidationError(f"{owner}.{name} is required ({spec.range_text()})")
+        else:
+            out[name] = spec.default
+    return out
+
+
+# Shorthands for the ranges that recur.
+def nonneg(default, doc, **kw):
+    return Param(default, doc, low=0.0, **kw)
+
+
+def positive(default, doc, **kw):
+    return Param(default, doc, low=0.0, low_open=True, **kw)
+
+
+def unit(default, doc, **kw):  # [0, 1)
+    return Param(default, doc, low=0.0, high=1.0, high_open=True, **kw)
+
+
+def flag(default, doc):
+    return Param(default, doc, kind="bool")

@@ -1,0 +1,125 @@
+"""The scenario: one JSON-able description of a run set, validated as untrusted input.
+
+    {"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": 500,
+     "runs": [{"optimizer": "Adam", "params": {"lr": 0.05, "betas": [0.9, 0.999]},
+               "schedule": {"name": "CosineAnnealingLR", "params": {"T_max": 500}},
+               "label": "Adam + cosine", "start": [-1.5, 2.0]}]}
+
+`parse_scenario` returns a frozen `Scenario` or raises `ValidationError` with one line that
+names the field and lists what is allowed. `run_scenario` hands it to the engine.
+The CLI, the page's save/load and share links all use this one format.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from optimizers import OPTIMIZERS, SCHEDULES, RunResult, RunSpec, ValidationError, simulate
+from optimizers.schedules import parse_schedule_ref
+from surfaces import SURFACES, Surface
+
+MAX_STEPS = 100_000
+MAX_RUNS = 16
+MAX_LABEL = 80
+FORMAT_VERSION = 1
+SCENARIO_KEYS = ("version", "surface", "start", "steps", "runs")
+RUN_KEYS = ("optimizer", "params", "schedule", "label", "start")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    surface: str
+    start: tuple[float, float]
+    steps: int
+    runs: tuple[RunSpec, ...]
+
+    @property
+    def surface_obj(self) -> Surface:
+        return SURFACES[self.surface]
+
+    def to_dict(self) -> dict:
+        runs = []
+        for r in self.runs:
+            d = {"optimizer": r.optimizer, "params": _jsonable(r.params)}
+            if r.schedule != "none":
+                d["schedule"] = {"name": r.schedule, "params": _jsonable(r.schedule_params)}
+            if r.label:
+                d["label"] = r.label
+            if tuple(r.start) != tuple(self.start):
+                d["start"] = list(r.start)
+            runs.append(d)
+        return {"version": FORMAT_VERSION, "surface": self.surface, "start": list(self.start), "steps": self.steps, "runs": runs}
+
+
+def _jsonable(v):
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def _point(value, where: str) -> tuple[float, float]:
+    if (not isinstance(value, (list, tuple)) or len(value) != 2
+            or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)):
+        raise ValidationError(f"{where} must be a list of two numbers [x, y], got {str(value)[:60]}")
+    if not all(math.isfinite(c) and abs(c) <= 1e6 for c in value):
+        raise ValidationError(f"{where} must be finite numbers with |value| ≤ 1e6, got {str(value)[:60]}")
+    return float(value[0]), float(value[1])
+
+
+def parse_scenario(data) -> Scenario:
+    if not isinstance(data, dict):
+        raise ValidationError("a scenario must be a JSON object with keys: " + ", ".join(SCENARIO_KEYS))
+    unknown = [k for k in data if k not in SCENARIO_KEYS]
+    if unknown:
+        raise ValidationError(f"unknown scenario key {str(unknown[0])[:40]!r}; allowed: {', '.join(SCENARIO_KEYS)}")
+    if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+        raise ValidationError(f"unsupported scenario version {str(data.get('version'))[:20]}; this app reads version {FORMAT_VERSION}")
+    name = data.get("surface")
+    if name not in SURFACES:
+        raise ValidationError(f"unknown surface {str(name)[:40]!r}; choose one of: {', '.join(SURFACES)}")
+    surface = SURFACES[name]
+    start = _point(data["start"], "start") if "start" in data else surface.default_start
+    steps = data.get("steps", 200)
+    if isinstance(steps, bool) or not isinstance(steps, (int, float)) or steps != int(steps) or not 1 <= steps <= MAX_STEPS:
+        raise ValidationError(f"steps must be an integer from 1 to {MAX_STEPS:,}, got {str(steps)[:30]}")
+    steps = int(steps)
+    runs = data.get("runs")
+    if not isinstance(runs, list) or not runs:
+        raise ValidationError("runs must be a non-empty list of run objects")
+    if len(runs) > MAX_RUNS:
+        raise ValidationError(f"at most {MAX_RUNS} runs, got {len(runs)}")
+    return Scenario(name, start, steps, tuple(parse_run(r, i, start, steps) for i, r in enumerate(runs)))
+
+
+def parse_run(run, index: int, start, steps: int) -> RunSpec:
+    where = f"runs[{index}]"
+    if not isinstance(run, dict):
+        raise ValidationError(f"{where} must be an object with keys: {', '.join(RUN_KEYS)}")
+    unknown = [k for k in run if k not in RUN_KEYS]
+    if unknown:
+        raise ValidationError(f"{where} has unknown key {str(unknown[0])[:40]!r}; allowed: {', '.join(RUN_KEYS)}")
+    name = run.get("optimizer")
+    if name not in OPTIMIZERS:
+        raise ValidationError(f"{where}: unknown optimizer {str(name)[:40]!r}; choose one of: {', '.join(OPTIMIZERS)}")
+    cls = OPTIMIZERS[name]
+    try:
+        params = cls.validate(run.get("params"))
+        sched_name, sched_params = parse_schedule_ref(run.get("schedule"))
+        sched_cls = SCHEDULES[sched_name]
+        sched_params = sched_cls.validate(sched_params, steps)
+        if sched_params.get("cycle_momentum") and cls.cycles is None:
+            raise ValidationError(f"{sched_name} with cycle_momentum needs an optimizer with momentum or betas; "
+                                  f"{name} has neither: set cycle_momentum to false")
+    except ValidationError as e:
+        raise ValidationError(f"{where}: {e}") from None
+    label = run.get("label", "")
+    if not isinstance(label, str) or len(label) > MAX_LABEL:
+        raise ValidationError(f"{where}.label must be text of at most {MAX_LABEL} characters")
+    run_start = _point(run["start"], f"{where}.start") if "start" in run else start
+    return RunSpec(name, params, run_start, sched_name, sched_params, label)
+
+
+def run_scenario(scenario: Scenario, record: str = "full") -> list[RunResult]:
+    return simulate(scenario.surface_obj.objective, list(scenario.runs), scenario.steps, record=record)

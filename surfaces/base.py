@@ -1,0 +1,59 @@
+"""The Surface record: a 2-D error surface with its analytic gradient.
+
+A surface knows no screen. `objective(theta)` is what the trajectory engine calls:
+it takes points of shape (..., 2) and returns (loss (...), gradient (..., 2)).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# f, ∂f/∂x, ∂f/∂y from arrays x, y of one shape: each surface writes its formula once.
+ValueAndGrad = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+GLOBAL_MIN, LOCAL_MIN, SADDLE, LOCAL_MAX = "global minimum", "local minimum", "saddle", "local maximum"
+
+
+@dataclass(frozen=True)
+class CriticalPoint:
+    x: float
+    y: float
+    value: float
+    kind: str = GLOBAL_MIN
+
+
+@dataclass(frozen=True)
+class Surface:
+    name: str
+    title: str
+    description: str  # one line
+    value_and_grad: ValueAndGrad
+    domain: tuple[tuple[float, float], tuple[float, float]]  # default view ((x0, x1), (y0, y1))
+    default_start: tuple[float, float]
+    critical_points: tuple[CriticalPoint, ...] = ()
+    tags: frozenset[str] = field(default_factory=frozenset)
+    formula: str = ""  # LaTeX, for the page
+    axis_names: tuple[str, str] = ("x", "y")
+    reference: str = ""
+
+    @property
+    def minima(self) -> tuple[CriticalPoint, ...]:
+        return tuple(p for p in self.critical_points if p.kind in (GLOBAL_MIN, LOCAL_MIN))
+
+    @property
+    def global_minima(self) -> tuple[CriticalPoint, ...]:
+        return tuple(p for p in self.critical_points if p.kind == GLOBAL_MIN)
+
+    def value(self, x, y) -> np.ndarray:
+        return self.value_and_grad(np.asarray(x, float), np.asarray(y, float))[0]
+
+    def gradient(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        _, gx, gy = self.value_and_grad(np.asarray(x, float), np.asarray(y, float))
+        return gx, gy
+
+    def objective(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Loss and gradient at points theta of shape (..., 2); the engine's one call per step."""
+        f, gx, gy = self.value_and_grad(theta[..., 0], theta[..., 1])
+        return f, np.stack((gx, gy), axis=-1)
