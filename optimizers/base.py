@@ -22,7 +22,7 @@ import numpy as np
 from .params import Param, ValidationError, check_params
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     theta: np.ndarray  # the new point, (runs, 2)
     sigma: Any = None  # σ_t per coordinate, or None where the rule has no normaliser

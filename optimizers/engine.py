@@ -126,42 +126,38 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
     sigma, eff, mom = (np.full((n, R, 2), np.nan) for _ in range(3)) if full else (None, None, None)
     has_sigma, has_mom = np.zeros(R, bool), np.zeros(R, bool)
 
-    diverged = np.full(R, -1)
-    reasons: list[str | None] = [None] * R
-    frozen = None  # the last finite points of dead runs, re-imposed after every update
-
     points[0] = theta
+    single = len(groups) == 1
     with np.errstate(all="ignore"):
+        # No per-step finiteness test: rows are independent, so a run that left the finite
+        # numbers cannot disturb the others; it is found and cut from the records afterwards.
         for t in range(n + 1):
             f, g = objective(theta)
-            # Quick test: one sum and one max cover every run; only a failure looks run by run.
-            if not (np.isfinite(f.sum() + g.sum()) and np.abs(theta).max() <= bound):
-                frozen = _mark_divergence(theta, f, g, t, bound, diverged, reasons, points, frozen)
-                dead = diverged >= 0
-                g = np.where(dead[:, None], 0.0, g)
-                f = np.where(dead, np.nan, f)
             loss[t] = f
             if t == n:
                 break
             if full:
                 grads[t] = g
-            new = np.empty_like(theta)
+            new = None if single else np.empty_like(theta)
             for grp in groups:
                 r = grp.rows
-                if grp.momentum is not None:
+                if grp.momentum is not None:  # cycled momentum / β1 (OneCycleLR, CyclicLR)
                     setattr(grp.opt.h, grp.attr, _at(grp.momentum, t))
                 step = grp.opt.update(theta[r], g[r], _at(grp.lr, t), t + 1)
-                new[r] = step.theta
+                if single:
+                    new = step.theta
+                else:
+                    new[r] = step.theta
                 if full:
                     if step.sigma is not None:
-                        sigma[t, r], has_sigma[r] = step.sigma, True
+                        sigma[t, r] = step.sigma
                     if step.effective_lr is not None:
                         eff[t, r] = step.effective_lr
                     if step.momentum is not None:
-                        mom[t, r], has_mom[r] = step.momentum, True
+                        mom[t, r] = step.momentum
+                    if t == 0:  # which rules have a σ / a momentum: known after the first step
+                        has_sigma[r], has_mom[r] = step.sigma is not None, step.momentum is not None
             theta = new
-            if frozen is not None:
-                theta[frozen[0]] = frozen[1]
             points[t + 1] = theta
             if plateau is not None and t + 1 < n:
                 # torch: sched.step(loss) after opt.step(); the metric is this step's starting loss.
@@ -169,10 +165,15 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
                 lr_table[plateau_rows, t + 1] = lr_next
                 if full:
                     lrs[t + 1, plateau_rows] = lr_next
+            if t % 512 == 511 and not (np.abs(theta) <= bound).all(axis=1).any():
+                loss[t + 1 :] = np.nan  # every run has left: nothing more to compute
+                points[t + 2 :] = np.nan
+                break
 
+    diverged, reasons = _find_divergence(points, loss, grads, bound)
     results = [None] * R
     for i, spec in enumerate(specs):
-        k = diverged[i] if diverged[i] >= 0 else None
+        k = int(diverged[i]) if diverged[i] >= 0 else None
         taken = n if k is None else max(k, 0)
         npts = n + 1 if k is None else max(k, 0)
         res = RunResult(spec, points[:npts, i].copy(), loss[:npts, i].copy(),
@@ -185,21 +186,30 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
     return results
 
 
-def _mark_divergence(theta, f, g, t, bound, diverged, reasons, points, frozen):
-    bad_theta = ~np.isfinite(theta).all(axis=1) | (np.abs(theta) > bound).any(axis=1)
-    bad = (bad_theta | ~np.isfinite(f) | ~np.isfinite(g).all(axis=1)) & (diverged < 0)
-    for i in np.flatnonzero(bad):
-        diverged[i] = t
+def _find_divergence(points, loss, grads, bound):
+    """First point index per run whose coordinates are out of bounds or not finite, or whose loss
+    or gradient is not finite; -1 for runs that stayed finite. With reasons in words."""
+    n = points.shape[0] - 1
+    bad_theta = ~(np.abs(points) <= bound).all(axis=2)  # NaN compares False: counted as bad
+    bad_loss = ~np.isfinite(loss)
+    bad = bad_theta | bad_loss
+    if grads is not None:
+        bad[:n] |= ~np.isfinite(grads).all(axis=2)
+    any_bad = bad.any(axis=0)
+    first = np.where(any_bad, bad.argmax(axis=0), -1)
+    reasons: list[str | None] = [None] * points.shape[1]
+    for i in np.flatnonzero(any_bad):
+        t = int(first[i])
+        p = points[t, i]
+        where = f"θ = ({p[0]:.4g}, {p[1]:.4g})"
         if t == 0:
-            reasons[i] = "the start point is outside the finite region of the surface"
-        elif bad_theta[i]:
-            size = np.abs(theta[i]).max()
-            reasons[i] = (f"step {t} left the finite numbers (θ = {theta[i].tolist()})" if not np.isfinite(size)
-                          else f"step {t} went past |θ| = {bound:g} (|θ| = {size:.3g}): the run diverged")
-        elif not np.isfinite(f[i]):
-            reasons[i] = f"step {t} reached a point where the loss is {f[i]} (θ = ({theta[i, 0]:.4g}, {theta[i, 1]:.4g}))"
+            reasons[i] = f"the start point {where} is outside the finite region of the surface"
+        elif not np.isfinite(p).all():
+            reasons[i] = f"step {t} left the finite numbers ({where}): the run diverged"
+        elif bad_theta[t, i]:
+            reasons[i] = f"step {t} went past |θ| = {bound:g} (|θ| = {np.abs(p).max():.3g}): the run diverged"
+        elif bad_loss[t, i]:
+            reasons[i] = f"step {t} reached a point where the loss is {loss[t, i]} ({where})"
         else:
-            reasons[i] = f"step {t} reached a point where the gradient is not finite (θ = ({theta[i, 0]:.4g}, {theta[i, 1]:.4g}))"
-    dead = np.flatnonzero(diverged >= 0)
-    last = np.array([points[max(diverged[i] - 1, 0), i] for i in dead])
-    return dead, last
+            reasons[i] = f"step {t} reached a point where the gradient is not finite ({where})"
+    return first, reasons

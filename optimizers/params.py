@@ -16,6 +16,12 @@ class ValidationError(ValueError):
     that names the offending field and what is allowed."""
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """repr of a user value, cut short: messages must stay one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Param:
     default: Any
@@ -44,12 +50,12 @@ class Param:
 
     def _number(self, owner: str, name: str, value: Any, integer: bool) -> float | int:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {value!r}")
+            raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {shown(value)}")
         if not math.isfinite(value):
-            raise ValidationError(f"{owner}.{name} must be a finite number, got {value!r}")
+            raise ValidationError(f"{owner}.{name} must be a finite number, got {shown(value)}")
         if integer:
             if float(value) != int(value):
-                raise ValidationError(f"{owner}.{name} must be an integer, got {value!r}")
+                raise ValidationError(f"{owner}.{name} must be an integer, got {shown(value)}")
             value = int(value)
         else:
             value = float(value)
@@ -59,21 +65,21 @@ class Param:
         if self.high is not None:
             ok &= value < self.high if self.high_open else value <= self.high
         if not ok:
-            raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {value!r}")
+            raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {shown(value)}")
         return value
 
     def check(self, owner: str, name: str, value: Any) -> Any:
         if self.kind == "bool":
             if not isinstance(value, bool):
-                raise ValidationError(f"{owner}.{name} must be true or false, got {value!r}")
+                raise ValidationError(f"{owner}.{name} must be true or false, got {shown(value)}")
             return value
         if self.kind == "choice":
             if value not in self.choices:
-                raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {value!r}")
+                raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {shown(value)}")
             return value
         if self.kind in ("pair", "ints"):
             if not isinstance(value, (list, tuple)) or (self.kind == "pair" and len(value) != 2):
-                raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {value!r}")
+                raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {shown(value)}")
             if len(value) > 1000:
                 raise ValidationError(f"{owner}.{name} may hold at most 1000 entries")
             return tuple(self._number(owner, name, v, self.kind == "ints") for v in value)
@@ -84,7 +90,7 @@ def check_params(owner: str, specs: dict[str, Param], given: dict | None) -> dic
     """Fill defaults, reject unknown names, check each value against its spec."""
     given = {} if given is None else given
     if not isinstance(given, dict):
-        raise ValidationError(f"{owner} parameters must be an object of name: value, got {given!r}")
+        raise ValidationError(f"{owner} parameters must be an object of name: value, got {shown(given)}")
     unknown = [k for k in given if k not in specs]
     if unknown:
         raise ValidationError(

@@ -1,0 +1,88 @@
+"""Engine benchmark: prints per-step costs and ratios. Run: python bench/engine.py
+
+Measured in one process, best of 3 (these machines are shared and noisy):
+  * 1, 8 and 100 runs of Adam on Rosenbrock (full records),
+  * 8 runs for SGD, RMSprop and a mix of 8 different optimizers,
+  * a 100×100 grid of start points × 500 steps (points and loss only, as maps need),
+  * when torch is importable: the same 8 Adam trajectories through torch.optim (one optimizer
+    per run, gradients set from the same NumPy surface), and the ratio.
+Targets (issue 2): 8 runs × 10,000 steps ≤ 0.15 s; 10,000 starts × 500 steps ≤ 1 s; ≥ 20× torch.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from optimizers import OPTIMIZERS, RunSpec, simulate  # noqa: E402
+from surfaces import get_surface  # noqa: E402
+
+SURFACE = get_surface("rosenbrock")
+
+
+def best_of(fn, repeat=3):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def runs_of(name, k, start=(-1.5, 2.0)):
+    return [RunSpec(name, OPTIMIZERS[name].validate({"lr": 1e-3 * (i + 1)}), start) for i in range(k)]
+
+
+def engine_case(label, runs, steps, record="full"):
+    sec = best_of(lambda: simulate(SURFACE.objective, runs, steps, record=record))
+    print(f"{label:44s} {sec:8.3f} s   {sec / steps * 1e6:8.1f} µs/step")
+    return sec
+
+
+def torch_loop(k, steps):
+    import torch
+    torch.set_default_dtype(torch.float64)
+    params = [torch.tensor([-1.5, 2.0], requires_grad=True) for _ in range(k)]
+    opts = [torch.optim.Adam([p], lr=1e-3 * (i + 1), foreach=False) for i, p in enumerate(params)]
+
+    def go():
+        for _ in range(steps):
+            for p, o in zip(params, opts):
+                _, g = SURFACE.objective(p.detach().numpy()[None, :])
+                p.grad = torch.from_numpy(g[0])
+                o.step()
+    return best_of(go)
+
+
+def main():
+    print(f"numpy {np.__version__}; surface: rosenbrock; best of 3\n")
+    engine_case("Adam, 1 run × 10,000 steps", runs_of("Adam", 1), 10_000)
+    t8 = engine_case("Adam, 8 runs × 10,000 steps", runs_of("Adam", 8), 10_000)
+    engine_case("SGD, 8 runs × 10,000 steps", runs_of("SGD", 8), 10_000)
+    engine_case("RMSprop, 8 runs × 10,000 steps", runs_of("RMSprop", 8), 10_000)
+    mix = [RunSpec(n, OPTIMIZERS[n].validate({}), (-1.5, 2.0)) for n in ["SGD", "Adam", "RMSprop", "Adagrad", "NAdam", "AdamW", "LectureRMS", "Rprop"]]
+    engine_case("8 different optimizers × 10,000 steps", mix, 10_000)
+    engine_case("Adam, 100 runs × 10,000 steps", runs_of("Adam", 100), 10_000)
+    xs, ys = np.meshgrid(np.linspace(-2, 2, 100), np.linspace(-1, 3, 100))
+    grid = [RunSpec("Adam", OPTIMIZERS["Adam"].validate({"lr": 0.01}), (float(x), float(y))) for x, y in zip(xs.ravel(), ys.ravel())]
+    tg = engine_case("Adam, 100×100 starts × 500 steps (path only)", grid, 500, record="path")
+    print()
+    print(f"target 8 runs × 10,000 steps ≤ 0.15 s: Adam {t8:.3f} s ({'met' if t8 <= 0.15 else 'NOT met'})")
+    print(f"target 10,000 starts × 500 steps ≤ 1 s: {tg:.3f} s ({'met' if tg <= 1 else 'NOT met'})")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("torch not installed: skipping the torch.optim comparison (pip install torch==2.13.0)")
+        return
+    steps = 1000
+    tt = torch_loop(8, steps)
+    te = best_of(lambda: simulate(SURFACE.objective, runs_of("Adam", 8), steps))
+    print(f"torch.optim Adam, 8 runs × {steps} steps: {tt:.3f} s ({tt / steps * 1e6:.1f} µs/step); "
+          f"engine {te:.3f} s ({te / steps * 1e6:.1f} µs/step): engine is {tt / te:.1f}× faster per step (target ≥ 20×)")
+
+
+if __name__ == "__main__":
+    main()
