@@ -1,0 +1,1 @@
+"""Figure builders: plain functions from results to plotly Figures (no Streamlit here)."""
