@@ -35,7 +35,7 @@ class LectureRMS(Optimizer):
     def update(self, theta, g, lr, t):
         self.s.sum = self.s.sum + g * g
         sigma = np.sqrt(self.s.sum / t)  # t gradients so far
-        return Step(theta - lr * safe_divide(g, sigma), sigma=sigma, effective_lr=safe_divide(lr + 0 * sigma, sigma))
+        return Step(theta - lr * safe_divide(g, sigma), sigma=sigma, scale=lr)
 
 
 class LectureRMSProp(Optimizer):
@@ -59,7 +59,7 @@ class LectureRMSProp(Optimizer):
         g2 = g * g
         self.s.sq = g2 if self.s.sq is None else self.h.alpha * self.s.sq + (1 - self.h.alpha) * g2
         sigma = np.sqrt(self.s.sq)
-        return Step(theta - lr * safe_divide(g, sigma), sigma=sigma, effective_lr=safe_divide(lr + 0 * sigma, sigma))
+        return Step(theta - lr * safe_divide(g, sigma), sigma=sigma, scale=lr)
 
 
 LECTURE_OPTIMIZERS = [LectureRMS, LectureRMSProp]

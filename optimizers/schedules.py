@@ -83,6 +83,9 @@ class Constant(Schedule):
     def closed_form(self, t, base):
         return base
 
+    def lrs(self, base, n):
+        return np.full(n, float(base))
+
 
 class StepLR(Schedule):
     """η_t = η·γ^⌊t/step_size⌋."""

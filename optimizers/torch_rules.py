@@ -82,7 +82,7 @@ class Adagrad(Optimizer):
         clr = lr / (1 + (t - 1) * h.lr_decay)
         s.sum = s.sum + (1 * g) * g
         std = np.sqrt(s.sum) + h.eps
-        return Step(theta + (-clr) * (g / std), sigma=std, effective_lr=clr / std)
+        return Step(theta + (-clr) * (g / std), sigma=std, scale=clr)
 
 
 class RMSprop(Optimizer):
@@ -116,11 +116,11 @@ class RMSprop(Optimizer):
         else:
             avg = np.sqrt(s.v) + h.eps
         if not self.has_momentum:
-            return Step(theta + (-lr) * (g / avg), sigma=avg, effective_lr=lr / avg)
+            return Step(theta + (-lr) * (g / avg), sigma=avg, scale=lr)
         active = h.momentum > 0
         s.buf = select(active, s.buf * h.momentum + g / avg, s.buf)
         d = select(active, s.buf, g / avg)
-        return Step(theta + (-lr) * d, sigma=avg, effective_lr=lr / avg, momentum=s.buf)
+        return Step(theta + (-lr) * d, sigma=avg, scale=lr, momentum=s.buf)
 
 
 BETAS = Param((0.9, 0.999), "β1, β2: decay of the first and second moment", kind="pair",
@@ -163,7 +163,7 @@ class Adam(Optimizer):
         if h.amsgrad:
             s.vmax = np.maximum(s.vmax, s.v)
         denom = np.sqrt(s.vmax if h.amsgrad else s.v) / bc2_sqrt + h.eps
-        return Step(theta + (-step_size) * (s.m / denom), sigma=denom, effective_lr=step_size / denom, momentum=s.m)
+        return Step(theta + (-step_size) * (s.m / denom), sigma=denom, scale=step_size, momentum=s.m)
 
 
 class AdamW(Adam):
@@ -206,7 +206,7 @@ class Adamax(Optimizer):
         s.m = lerp(s.m, g, 1 - h.beta1)
         s.u = np.maximum(s.u * h.beta2, np.abs(g) + h.eps)
         clr = lr / (1 - h.beta1**t)
-        return Step(theta + (-clr) * (s.m / s.u), sigma=s.u, effective_lr=clr / s.u, momentum=s.m)
+        return Step(theta + (-clr) * (s.m / s.u), sigma=s.u, scale=clr, momentum=s.m)
 
 
 class NAdam(Optimizer):
@@ -245,7 +245,7 @@ class NAdam(Optimizer):
         denom = np.sqrt(s.v / bc2) + h.eps
         theta = theta + (-lr * (1.0 - mu) / (1.0 - s.mu_product)) * (g / denom)
         theta = theta + ((-lr * mu_next) / (1.0 - s.mu_product * mu_next)) * (s.m / denom)
-        return Step(theta, sigma=denom, effective_lr=lr / denom, momentum=s.m)
+        return Step(theta, sigma=denom, scale=lr, momentum=s.m)
 
 
 class RAdam(Optimizer):
