@@ -1,30 +1,140 @@
-"""The first page: loads, shows a chart, and explains bad input instead of failing."""
+"""The page through Streamlit's AppTest: every preset, the main widget interactions, bad input."""
+import json
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("streamlit")
+import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
+
+import scenario  # noqa: E402
+from tour import BY_KEY, DEFAULT, PRESETS  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def test_page_loads_with_a_chart():
-    at = AppTest.from_file(APP, default_timeout=60).run()
+def fresh():
+    st.cache_resource.clear()
+    return AppTest.from_file(APP, default_timeout=120).run()
+
+
+def map_spec(at):
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def run_ids(at):
+    return list(at.session_state["run_ids"])
+
+
+def test_page_loads_the_default_preset_with_its_text_and_an_animated_map():
+    at = fresh()
     assert not at.exception
-    assert at.get("plotly_chart")
+    assert BY_KEY[DEFAULT].title in at.info[0].value
+    spec = map_spec(at)
+    assert spec["frames"] and spec["layout"]["images"]
+    assert len(at.get("plotly_chart")) == 2  # map + diagnostics
+    assert at.get("plotly_chart")[0].proto.spec.__len__() < 1.5e6
+    assert len(at.latex) >= 3 and at.dataframe
 
 
-def test_bad_parameter_is_explained_and_other_runs_still_show():
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.number_input(key="p1-Adam-eps").set_value(-1.0).run()
+@pytest.mark.parametrize("preset", [p.key for p in PRESETS])
+def test_every_preset_loads_with_one_click(preset):
+    at = fresh()
+    at.button(key=f"preset-{preset}").click().run()
     assert not at.exception
-    assert any("Run 2 is not shown" in w.value and "Adam.eps" in w.value for w in at.warning)
-    assert at.get("plotly_chart")
+    p = BY_KEY[preset]
+    assert p.title in at.info[0].value
+    assert not at.warning and not at.error
+    assert at.selectbox(key="surface").value == p.scenario["surface"]
+    assert at.number_input(key="steps").value == p.scenario["steps"]
+    assert len(run_ids(at)) == len(p.scenario["runs"])
+    spec = map_spec(at)
+    assert len(spec["frames"]) <= 300
+    legend = [t["name"] for t in spec["data"] if t.get("showlegend") is not False and t.get("mode") == "lines+markers"]
+    assert legend == [r["label"] for r in p.scenario["runs"]]
 
 
-def test_diverging_run_is_explained():
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.number_input(key="p0-SGD-lr").set_value(0.5).run()  # rosenbrock? default surface is the lecture's
+def test_bad_parameter_is_explained_next_to_the_run_and_other_runs_still_show():
+    at = fresh()
+    at.button(key="preset-adam").click().run()
+    adam = run_ids(at)[2]
+    at.number_input(key=f"p-{adam}-Adam-eps").set_value(0.0).run()
     assert not at.exception
-    assert any("diverged" in e.value or "step" in e.value for e in at.error)
+    assert any("Run 3 is not shown" in w.value and "Adam.eps" in w.value for w in at.warning)
+    assert any("Adam.eps must be a number in (0, inf)" in e.value for e in at.error)  # in the run's box
+    spec = map_spec(at)
+    names = [t["name"] for t in spec["data"] if t.get("mode") == "lines+markers"]
+    assert names == ["RMSprop, η = 1", "SGD + momentum 0.9"]  # the other two runs are still drawn
+    assert at.number_input(key="steps").value == 3000  # other settings kept
+
+
+def test_text_that_is_not_a_number_list_is_refused_without_eval():
+    at = fresh()
+    rid = run_ids(at)[0]
+    at.selectbox(key=f"sched-{rid}").set_value("MultiStepLR").run()
+    at.text_input(key=f"s-{rid}-MultiStepLR-milestones").input("__import__('os').system('echo hi')").run()
+    assert not at.exception
+    assert any("must be integers separated by commas" in e.value for e in at.error)
+
+
+def test_diverging_run_is_cut_marked_and_explained():
+    at = fresh()
+    at.button(key="preset-stuck").click().run()
+    rid = run_ids(at)[0]
+    at.number_input(key=f"p-{rid}-SGD-lr").set_value(2e-6).run()
+    assert not at.exception
+    assert any("stopped" in e.value and "step" in e.value and "diverged" in e.value for e in at.error)
+    texts = [t.get("text") for t in map_spec(at)["data"] if t.get("text")]
+    assert any("diverged at step" in t[0] for t in texts)
+
+
+def test_add_duplicate_remove_runs():
+    at = fresh()
+    assert len(run_ids(at)) == 1
+    add = next(b for b in at.button if b.label == "＋ Add run")
+    before = len(run_ids(at))
+    add.click().run()
+    assert len(run_ids(at)) == before + 1
+    first = run_ids(at)[0]
+    at.number_input(key=f"p-{first}-LectureRMS-lr").set_value(0.5).run()
+    at.button(key=f"dup-{first}").click().run()
+    ids = run_ids(at)
+    copy = ids[1]
+    assert at.session_state[f"opt-{copy}"] == "LectureRMS" and at.session_state[f"p-{copy}-LectureRMS-lr"] == 0.5
+    at.button(key=f"del-{copy}").click().run()
+    assert copy not in run_ids(at)
+    assert not at.exception
+    assert len([t for t in map_spec(at)["data"] if t.get("mode") == "lines+markers"]) == len(run_ids(at))
+
+
+def test_changing_the_surface_resets_the_start_point_and_keeps_the_runs():
+    at = fresh()
+    n = len(run_ids(at))
+    at.selectbox(key="surface").set_value("himmelblau").run()
+    assert not at.exception
+    from surfaces import get_surface
+    sx, sy = get_surface("himmelblau").default_start
+    assert (at.number_input(key="start_x").value, at.number_input(key="start_y").value) == (sx, sy)
+    assert len(run_ids(at)) == n
+
+
+def test_a_rerun_that_changes_nothing_computes_nothing(monkeypatch):
+    calls = []
+    real = scenario.simulate
+
+    def counting(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(scenario, "simulate", counting)
+    at = fresh()
+    assert len(calls) == 1
+    at.run()
+    at.run()
+    assert len(calls) == 1
+    at.slider(key="inspect_t").set_value(5).run()  # only the update-rule panel changes
+    assert len(calls) == 1
+    rid = run_ids(at)[0]
+    at.number_input(key=f"p-{rid}-LectureRMS-lr").set_value(0.9).run()
+    assert len(calls) == 2

@@ -1,0 +1,122 @@
+"""Every claim the lecture tour's texts make, checked on the engine's numbers."""
+from functools import cache
+
+import numpy as np
+import pytest
+
+from analysis import burst_steps, count_events, step_lengths, summarize, view_diagonal
+from scenario import parse_scenario, run_scenario
+from surfaces import get_surface
+from surfaces.lecture import LECTURE_X, LECTURE_Y, regression_minimum
+from tour import BY_KEY, PRESETS
+
+B_STAR, W_STAR, L_STAR = regression_minimum()
+LECTURE = get_surface("lecture_regression")
+TOL = 1e-3 * view_diagonal(LECTURE)  # the summary table's default tolerance: 0.1 here
+
+
+@cache
+def results(key):
+    return run_scenario(parse_scenario(BY_KEY[key].scenario))
+
+
+def floor_offset(points):
+    """w − argmin_w L(b, w): signed distance from the valley floor at the same b."""
+    b, w = points[:, 0], points[:, 1]
+    w_floor = ((LECTURE_X * LECTURE_Y).sum() - LECTURE_X.sum() * b) / (LECTURE_X**2).sum()
+    return w - w_floor
+
+
+def test_every_preset_is_a_valid_scenario_with_labels_and_two_to_four_sentences():
+    assert [p.key for p in PRESETS if p.tour] == ["stuck", "crawl", "rms", "burst", "decay", "warmup", "adam"]
+    for p in PRESETS:
+        sc = parse_scenario(p.scenario)
+        assert all(r.label for r in sc.runs), p.key
+        assert 2 <= p.text.count(". ") + 1 <= 5, p.key
+
+
+def test_1_stuck_loss_barely_falls_while_the_gradient_stays_large_and_the_path_bounces():
+    (r,) = results("stuck")
+    assert r.diverged_at is None
+    assert r.loss[-1] >= 0.85 * r.loss[0] and r.loss[-1] >= 100 * L_STAR
+    assert np.linalg.norm(r.grads, axis=1).min() >= 1e7  # far from a critical point at every step
+    side = np.sign(floor_offset(r.points))
+    assert np.mean(side[1:] != side[:-1]) >= 0.99  # crosses the floor on (nearly) every step
+
+
+def test_2_tiny_learning_rate_crawls():
+    (r,) = results("crawl")
+    assert r.steps_taken == 100_000
+    assert -124.0 < r.points[-1, 0] < -123.5  # the text: "about −123.7"
+    assert abs(r.points[-1, 0] - B_STAR) > 60
+
+
+def test_3_rms_reaches_the_floor_and_walks_along_it():
+    (r,) = results("rms")
+    off = np.abs(floor_offset(r.points))
+    reached = int(np.argmax(off < 0.05))
+    assert 0 < reached <= 20
+    assert off[reached:].max() < 0.1  # stays on the floor (no burst yet in 300 steps)
+    assert r.points[0, 0] - r.points[-1, 0] > 10  # further along b than SGD gets in 100,000 steps
+
+
+def test_4_burst_after_the_floor_is_reached_then_return():
+    (r,) = results("burst")
+    lengths = step_lengths(r.points)
+    reached = int(np.argmax(np.abs(floor_offset(r.points)) < 0.05))
+    after = lengths[reached:]
+    k = int(np.argmax(after)) + reached
+    assert after.max() >= 20 * np.median(lengths)  # the issue's criterion
+    assert 600 <= k <= 800  # "around step 700"
+    assert np.abs(r.points[reached:, 1]).max() > 5  # out of the |w| ≤ 5 window
+    assert np.abs(floor_offset(r.points[-1:]))[0] < 0.05  # and back on the floor at the end
+
+
+def test_5_decay_no_burst_and_converges_while_constant_bursts_repeatedly():
+    constant, decayed = results("decay")
+    scale = view_diagonal(LECTURE)
+    lengths = step_lengths(decayed.points)
+    reached = int(np.argmax(np.abs(floor_offset(decayed.points)) < 0.05))
+    # No step after the floor is reached is ≥ 5× its recent median (the issue: no step ≥ 5× the median).
+    assert len([t for t in burst_steps(lengths, scale, factor=5.0) if t >= reached]) == 0
+    s = summarize(LECTURE, decayed)
+    assert s.distance < TOL and s.bursts == 0
+    assert summarize(LECTURE, constant).bursts >= 2
+
+
+def test_6_warmup_keeps_the_path_in_the_window_and_converges():
+    plain, warm = results("warmup")
+    assert np.abs(plain.points[:10, 1]).max() > 5  # the first steps leave the window
+    assert np.abs(warm.points[:, 1]).max() <= 5
+    first = step_lengths(plain.points)[:10].max() / step_lengths(warm.points)[:10].max()
+    assert first >= 10
+    assert summarize(LECTURE, warm).distance < TOL
+    lr = warm.lr
+    assert lr[0] == pytest.approx(0.03) and lr.argmax() == 300 and lr[-1] < 1e-3  # rise, then decay
+
+
+def test_7_adam_beats_rmsprop_and_momentum_alone():
+    rmsprop, momentum, adam = results("adam")
+    s_r, s_m, s_a = (summarize(LECTURE, r) for r in (rmsprop, momentum, adam))
+    assert s_a.distance < TOL and s_a.bursts == 0
+    assert s_r.bursts >= 1 and s_r.distance > TOL
+    assert s_m.distance > 10
+
+
+def test_plateau_small_gradient_far_from_the_minimum():
+    sgd, adam = results("plateau")
+    surface = get_surface("plateau")
+    assert np.linalg.norm(sgd.grads, axis=1).max() < 0.01
+    assert summarize(surface, sgd).distance > 6
+    assert summarize(surface, adam).distance < 1e-3 * view_diagonal(surface)
+
+
+def test_torch_rmsprop_first_step_is_ten_times_the_lectures():
+    lecture, torch_like = results("rmsprop_start")
+    ratio = step_lengths(torch_like.points)[0] / step_lengths(lecture.points)[0]
+    assert ratio == pytest.approx(10.0, rel=1e-6)
+
+
+def test_burst_counting_merges_nearby_steps():
+    assert count_events(np.array([10, 11, 12, 300, 301])) == 2
+    assert count_events(np.array([], dtype=int)) == 0

@@ -1,0 +1,150 @@
+"""Figure builders, tested without a browser: plain functions from results to Plotly figures."""
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from optimizers import OPTIMIZERS, RunSpec, simulate
+from scenario import parse_scenario, run_scenario
+from surfaces import get_surface
+from surfaces.base import Surface
+from tour import BY_KEY, DEFAULT
+from views.background import colour_scale, render_png
+from views.diagnostics import ROWS, diagnostics_figure
+from views.latex import num, update_rule_latex
+from views.mapfig import CLICK_TRACE, PALETTE, fit_view, map_figure
+from views.sampling import curve_indices, frame_steps, path_indices
+from views.surface3d import surface3d_figure
+
+
+def arr(v):
+    """A figure array from JSON: plotly sends NumPy arrays as {"dtype", "bdata"} (base64)."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v)
+
+
+def as_json(fig):
+    return json.loads(fig.to_json())
+
+
+def preset_results(key):
+    sc = parse_scenario(BY_KEY[key].scenario)
+    return sc.surface_obj, run_scenario(sc)
+
+
+def test_default_preset_map_is_animated_small_and_has_no_contour_trace():
+    surface, results = preset_results(DEFAULT)
+    fig = map_figure(surface, results, PALETTE[: len(results)], fit_view(surface, results))
+    d = as_json(fig)
+    size = len(fig.to_json())
+    assert size < 1.5e6
+    assert 2 <= len(d["frames"]) <= 300
+    assert not any(t["type"] in ("contour", "heatmap") for t in d["data"])  # the surface is a layout image
+    (image,) = d["layout"]["images"]
+    assert image["source"].startswith("data:image/png;base64,") and image["layer"] == "below" and image["xref"] == "x"
+    moving = set(d["frames"][0]["traces"])
+    assert CLICK_TRACE not in moving and 0 not in moving  # no frame touches the click grid or the colour bar
+    assert d["data"][CLICK_TRACE]["marker"]["opacity"] == 0 and len(arr(d["data"][CLICK_TRACE]["x"])) == 41 * 41
+    # The current point advances from frame to frame.
+    first, last = d["frames"][0]["data"][0], d["frames"][-1]["data"][0]
+    assert not np.allclose(arr(first["x"])[-1], arr(last["x"])[-1])
+    assert [b["label"] for b in d["layout"]["updatemenus"][0]["buttons"]][:2] == ["▶ Play", "❚❚ Pause"]
+    assert len(d["layout"]["sliders"][0]["steps"]) == len(d["frames"])
+
+
+def test_long_runs_are_subsampled_to_300_frames_and_the_slider_names_real_steps():
+    surface, results = preset_results("crawl")  # 100,000 steps
+    d = as_json(map_figure(surface, results))
+    assert len(d["frames"]) == 300
+    assert d["layout"]["meta"] == {"frames": 300, "steps": 100_000, "subsampled": True}
+    labels = [s["label"] for s in d["layout"]["sliders"][0]["steps"]]
+    assert labels[0] == "0" and labels[-1] == "100,000"
+    assert len(json.dumps(d)) < 1.5e6
+
+
+def test_diverged_run_ends_with_a_marked_cross_and_the_step():
+    surface = get_surface("lecture_regression")
+    runs = [RunSpec("SGD", OPTIMIZERS["SGD"].validate({"lr": 2e-6}), (-120.0, -4.0), label="too fast"),
+            RunSpec("SGD", OPTIMIZERS["SGD"].validate({"lr": 1e-7}), (-120.0, -4.0), label="fine")]
+    results = simulate(surface.objective, runs, 300)
+    assert results[0].diverged_at is not None and results[1].diverged_at is None
+    d = as_json(map_figure(surface, results))
+    texts = [t.get("text") for t in d["data"] if t.get("text")]
+    assert [f"diverged at step {results[0].diverged_at}"] in [list(t) for t in texts]
+
+
+def test_background_log_scale_and_gaps_where_the_surface_is_not_finite():
+    lecture = get_surface("lecture_regression")
+    png, scale = render_png(lecture, lecture.domain, 120, 100)
+    assert scale.log and Image.open(io.BytesIO(png)).size == (120, 100)
+
+    def log_surface(x, y):  # not finite for x ≤ 0
+        with np.errstate(all="ignore"):
+            return np.log(x) + y * y, 1 / x, 2 * y
+
+    gappy = Surface("gappy", "gappy", "test", log_surface, ((-1, 1), (-1, 1)), (0.5, 0.5))
+    png, _ = render_png(gappy, gappy.domain, 100, 50)
+    alpha = np.asarray(Image.open(io.BytesIO(png)))[..., 3]
+    assert (alpha[:, :45] == 0).all() and (alpha[:, 55:] == 255).all()  # left half (x < 0) is a transparent gap
+
+
+def test_colour_scale_is_linear_for_gentle_ranges():
+    x, y = np.meshgrid(np.linspace(-1, 1, 50), np.linspace(-1, 1, 50))
+    assert not colour_scale(10 + x**2 + y**2).log
+    assert colour_scale(np.exp(20 * (x**2 + y**2))).log
+
+
+def test_sampling_keeps_the_burst_and_the_spike():
+    assert len(frame_steps(100_000)) == 300 and frame_steps(100_000)[-1] == 100_000
+    assert list(frame_steps(5)) == [0, 1, 2, 3, 4, 5]
+    pts = np.zeros((50_001, 2))
+    pts[:, 0] = np.linspace(0, 1, 50_001)
+    pts[25_000, 1] = 100.0  # one far point: a burst
+    assert 25_000 in path_indices(pts, 1000)
+    y = np.ones(100_000)
+    y[77_777] = 1e6
+    assert 77_777 in curve_indices(y, 500)
+
+
+def test_diagnostics_rows_share_the_step_axis_and_mark_bursts():
+    surface, results = preset_results("burst")
+    d = as_json(diagnostics_figure(surface, results, PALETTE))
+    assert len(ROWS) == 6
+    names = [t["name"] for t in d["data"]]
+    assert any("bursts" in n for n in names)
+    burst = next(t for t in d["data"] if "bursts" in t["name"])
+    assert 600 <= arr(burst["x"]).min() <= 800  # the first burst, around step 700
+    axes = [d["layout"]["xaxis"]] + [d["layout"][f"xaxis{i}"] for i in range(2, 6)]
+    assert all(a["matches"] == "x6" for a in axes)  # one shared step axis
+
+
+def test_update_rule_latex_states_the_lecture_spine_with_numbers():
+    surface, results = preset_results("rms")
+    eq, parts, exact = update_rule_latex(results[0], 1, surface.axis_names)
+    assert exact and r"\frac{\eta_t}{\sigma_t}" in eq and "=" in eq
+    assert r"\sigma_t" in parts and "-120" in eq
+    nadam = simulate(get_surface("rosenbrock").objective, [RunSpec("NAdam", OPTIMIZERS["NAdam"].validate({"lr": 0.01}), (-1.5, 2.0))], 10)[0]
+    _, parts, exact = update_rule_latex(nadam, 5)
+    assert not exact and r"\Delta\theta" in parts
+    assert num(-32110.5) == r"-3.211\times10^{4}" and num(0.5) == "0.5"
+
+
+def test_surface3d_lifts_every_path():
+    surface, results = preset_results("adam")
+    d = as_json(surface3d_figure(surface, results, PALETTE))
+    assert d["data"][0]["type"] == "surface"
+    assert sum(t["type"] == "scatter3d" and t.get("mode") == "lines" for t in d["data"]) == len(results)
+
+
+@pytest.mark.parametrize("key", list(BY_KEY))
+def test_every_preset_figure_stays_under_the_payload_budget(key):
+    surface, results = preset_results(key)
+    fig = map_figure(surface, results, view=fit_view(surface, results) if BY_KEY[key].fit_view else None)
+    payload = fig.to_json()
+    assert len(payload) < 1.5e6
+    png = json.loads(payload)["layout"]["images"][0]["source"].split(",", 1)[1]
+    assert len(base64.b64decode(png)) < 300_000

@@ -1,0 +1,110 @@
+"""The lecture tour: presets that replay Hung-yi Lee's story (ML 2021, adaptive learning rate)
+on the lecture's own error surface, one click each, each with a short explanation.
+
+Plain data (scenario dicts in the cli.py / scenario.py format); tests/test_tour.py checks every
+claim a text makes against the engine's numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LECTURE_START = [-120.0, -4.0]
+LR_EDGE = 1.1449e-6  # just below 2/λ_max = 1.14493e-6 for the lecture surface
+
+
+def _warmup_then_cosine(warmup: int, steps: int, start_factor: float = 0.01) -> dict:
+    """Rise linearly from start_factor·η to η over `warmup` steps, then cosine decay to 0."""
+    return {"name": "SequentialLR", "params": {
+        "schedulers": [{"name": "LinearLR", "params": {"start_factor": start_factor, "end_factor": 1.0, "total_iters": warmup}},
+                       {"name": "CosineAnnealingLR", "params": {"T_max": steps - warmup}}],
+        "milestones": [warmup]}}
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    title: str
+    text: str
+    scenario: dict
+    fit_view: bool = False  # widen the view to whole paths (they leave the surface window)
+    tour: bool = True  # part of the numbered lecture tour
+    tags: tuple = field(default_factory=tuple)
+
+
+def _lecture(steps: int, runs: list[dict]) -> dict:
+    return {"surface": "lecture_regression", "start": LECTURE_START, "steps": steps, "runs": runs}
+
+
+PRESETS: list[Preset] = [
+    Preset("stuck", "1 · Stuck, but not at a critical point",
+           "Plain gradient descent with a large fixed learning rate, η = 1.1449×10⁻⁶, just below 2/λ_max. "
+           "The path bounces from wall to wall across the narrow valley: the loss hardly falls (watch the loss "
+           "row), yet the gradient norm stays above 10⁷. Training is stuck, but this is no critical point.",
+           _lecture(1000, [{"optimizer": "SGD", "params": {"lr": LR_EDGE}, "label": "SGD, η = 1.1449e-6"}]),
+           fit_view=True),
+    Preset("crawl", "2 · A tiny learning rate crawls",
+           "With η = 10⁻⁷ the bouncing stops, but the valley floor is almost flat: after 100,000 updates b has "
+           "only moved from −120 to about −123.7; the minimum is at b = −188.4. No single fixed η suits both "
+           "the steep walls and the flat floor.",
+           _lecture(100_000, [{"optimizer": "SGD", "params": {"lr": 1e-7}, "label": "SGD, η = 1e-7"}])),
+    Preset("rms", "3 · RMS: a step size for each parameter",
+           "The lecture's Root Mean Square: θ ← θ − (η/σ)·g, with σ the root mean square of all past gradients, "
+           "per coordinate. Steep w gets a large σ and a small step, flat b a small σ and a large step: "
+           "with η = 1 the path drops onto the valley floor in a few steps and then walks along it.",
+           _lecture(300, [{"optimizer": "LectureRMS", "params": {"lr": 1.0}, "label": "Lecture RMS, η = 1"}])),
+    Preset("burst", "4 · The burst",
+           "Keep going. On the flat floor the w-gradients are tiny, so their average σ shrinks, η/σ grows, and "
+           "around step 700 the path shoots out sideways, past the |w| = 5 edge of the window, before σ catches "
+           "up and it falls back. Watch σ fall and η/σ rise in the rows below just before the long steps.",
+           _lecture(3000, [{"optimizer": "LectureRMS", "params": {"lr": 1.0}, "label": "Lecture RMS, η = 1"}]),
+           fit_view=True),
+    Preset("decay", "5 · Learning-rate decay removes the bursts",
+           "Learning-rate scheduling: let η shrink as training goes on, η_t = η/√(t+1). The decayed run "
+           "(η = 10) has no burst at all and ends at the minimum; the constant-η run beside it bursts again "
+           "and again along the way. (RMS with this decay is exactly torch's Adagrad with ε = 0.)",
+           _lecture(10_000, [{"optimizer": "LectureRMS", "params": {"lr": 1.0}, "label": "RMS, η = 1 (constant)"},
+                             {"optimizer": "LectureRMS", "params": {"lr": 10.0}, "schedule": {"name": "InverseSqrtLR"},
+                              "label": "RMS, η = 10/√(t+1)"}]),
+           fit_view=True),
+    Preset("warmup", "6 · Warm-up: rise, then decay",
+           "At the start σ is estimated from one or two gradients and cannot be trusted, so big steps are risky: "
+           "Adam with η = 3 jumps out of the window on its first step. With warm-up, η rises from 0.03 to 3 over "
+           "300 steps and then decays (cosine): the path stays in the window and still converges.",
+           _lecture(3000, [{"optimizer": "Adam", "params": {"lr": 3.0}, "label": "Adam, η = 3, no warm-up"},
+                           {"optimizer": "Adam", "params": {"lr": 3.0}, "schedule": _warmup_then_cosine(300, 3000),
+                            "label": "Adam, η = 3, warm-up 300 + cosine"}]),
+           fit_view=True),
+    Preset("adam", "7 · Adam = RMSProp + momentum",
+           "Three runs side by side. RMSprop (η = 1) adapts σ but zig-zags and bursts on the floor; momentum SGD "
+           "(η = 10⁻⁶, μ = 0.9) is smooth but still crawls; Adam (η = 1), RMSProp's σ plus momentum's "
+           "average direction (and a bias correction), goes straight to the minimum.",
+           _lecture(3000, [{"optimizer": "RMSprop", "params": {"lr": 1.0}, "label": "RMSprop, η = 1"},
+                           {"optimizer": "SGD", "params": {"lr": 1e-6, "momentum": 0.9}, "label": "SGD + momentum 0.9"},
+                           {"optimizer": "Adam", "params": {"lr": 1.0}, "label": "Adam, η = 1"}]),
+           fit_view=True),
+    # More scenes, outside the numbered tour.
+    Preset("plateau", "Plateau: a small gradient, far from the minimum",
+           "On a nearly flat plain the gradient is about 0.009: plain SGD (η = 0.1) barely moves in 3,000 steps, "
+           "although the minimum is 9 units away. A small gradient does not mean a critical point. Adam divides "
+           "by σ, so its steps do not shrink with the slope, and it crosses the plain.",
+           {"surface": "plateau", "steps": 3000, "runs": [{"optimizer": "SGD", "params": {"lr": 0.1}, "label": "SGD, η = 0.1"},
+                                                          {"optimizer": "Adam", "params": {"lr": 0.05}, "label": "Adam, η = 0.05"}]},
+           tour=False),
+    Preset("rmsprop_start", "Lecture RMSProp vs torch RMSprop: the first step",
+           "The lecture starts σ at |g₀|; torch.optim.RMSprop starts its average at 0, so its first steps are "
+           "1/√(1−α) = 10× longer (α = 0.99). Same η = 1, same surface: compare the first step lengths.",
+           _lecture(300, [{"optimizer": "LectureRMSProp", "params": {"lr": 1.0, "alpha": 0.99}, "label": "Lecture RMSProp (σ₀ = |g₀|)"},
+                          {"optimizer": "RMSprop", "params": {"lr": 1.0, "alpha": 0.99}, "label": "torch RMSprop (zero start)"}]),
+           fit_view=True, tour=False),
+    Preset("rosenbrock", "Rosenbrock's curved valley",
+           "The classic banana valley. Momentum SGD overshoots the bend before it settles; Adam follows the curved "
+           "floor; RMSprop's σ adapts but its steps stay jittery near the minimum.",
+           {"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": 3000,
+            "runs": [{"optimizer": "SGD", "params": {"lr": 1e-3, "momentum": 0.9}, "label": "SGD + momentum"},
+                     {"optimizer": "RMSprop", "params": {"lr": 1e-2}, "label": "RMSprop"},
+                     {"optimizer": "Adam", "params": {"lr": 0.05}, "label": "Adam"}]},
+           tour=False),
+]
+
+BY_KEY = {p.key: p for p in PRESETS}
+DEFAULT = "burst"

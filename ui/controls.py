@@ -1,0 +1,142 @@
+"""Sidebar widgets → plain dicts in the scenario format. No computation here.
+
+Each optimizer / schedule parameter gets a widget from its `Param` spec: torch's default, a range
+(`min_value`) where the spec has a closed lower bound, and the spec's one-line meaning as help.
+Values the engine refuses are explained next to the run (the scenario validator has the last word).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from optimizers import OPTIMIZERS, SCHEDULES, ValidationError
+from optimizers.schedules import STEPS
+
+from .state import MAX_PAGE_RUNS, add_run, duplicate_run, param_key, remove_run
+
+PAGE_SCHEDULES = [n for n in SCHEDULES if n != "SequentialLR"]  # sequences: the warm-up option builds them
+
+
+def _init(key, value):
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def param_widget(run_id: int, owner: str, name: str, spec, prefix: str = "p"):
+    """Draw one parameter's widget and return its value (None: use the default)."""
+    key = param_key(run_id, owner, name, prefix)
+    label, help_ = name, f"{spec.doc}. Allowed: {spec.range_text()}."
+    low = spec.low if spec.low is not None else None
+    if spec.kind == "bool":
+        _init(key, bool(spec.default))
+        return st.checkbox(label, key=key, help=help_)
+    if spec.kind == "choice":
+        _init(key, spec.default)
+        return st.selectbox(label, spec.choices, key=key, help=help_)
+    if spec.kind == "pair":
+        c1, c2 = st.columns(2)
+        _init(key + "-0", float(spec.default[0]))
+        _init(key + "-1", float(spec.default[1]))
+        a = c1.number_input(f"{label}[0]", key=key + "-0", format="%g", help=help_, min_value=low)
+        b = c2.number_input(f"{label}[1]", key=key + "-1", format="%g", help=help_, min_value=low)
+        return [a, b]
+    if spec.kind == "ints":
+        _init(key, ", ".join(str(v) for v in (spec.default or ())))
+        text = st.text_input(label, key=key, help=help_ + " Comma-separated integers.")
+        return _parse_ints(owner, name, text)
+    if spec.kind == "int":
+        _init(key, spec.default)
+        placeholder = "default: the run's length" if STEPS in spec.doc else "default"
+        return st.number_input(label, key=key, step=1, min_value=int(low) if low is not None else None,
+                               help=help_, placeholder=placeholder)
+    _init(key, spec.default)
+    return st.number_input(label, key=key, format="%g", help=help_, min_value=float(low) if low is not None else None,
+                           placeholder="default")
+
+
+def _parse_ints(owner: str, name: str, text: str):
+    """'100, 200' → [100, 200] without eval; anything else → ValidationError (shown by the caller)."""
+    parts = [p.strip() for p in (text or "").split(",") if p.strip()]
+    if len(parts) > 100:
+        raise ValidationError(f"{owner}.{name}: at most 100 values")
+    try:
+        return [int(p) for p in parts]
+    except ValueError:
+        raise ValidationError(f"{owner}.{name} must be integers separated by commas, got {text[:40]!r}") from None
+
+
+def run_editor(run_id: int, index: int, steps: int, error: str | None = None) -> dict:
+    """The widgets of one run; returns its scenario dict (or raises ValidationError for text
+    that is not even a number list)."""
+    opt = st.selectbox("Optimizer", list(OPTIMIZERS), key=f"opt-{run_id}",
+                       format_func=lambda n: f"{n}  ({OPTIMIZERS[n].source})")
+    cls = OPTIMIZERS[opt]
+    st.caption((cls.__doc__ or "").strip().splitlines()[0])
+    params = {k: param_widget(run_id, opt, k, p) for k, p in cls.params.items()}
+    sched = st.selectbox("Learning-rate schedule", PAGE_SCHEDULES, key=f"sched-{run_id}",
+                         help="torch.optim.lr_scheduler's schedules, plus the lecture's η/√(t+1) and the Transformer's warm-up.")
+    sparams = {k: param_widget(run_id, sched, k, p, prefix="s") for k, p in SCHEDULES[sched].params.items()}
+    _init(f"warm-{run_id}", 0)
+    warm = st.number_input("Warm-up steps (0: none)", key=f"warm-{run_id}", min_value=0, max_value=max(0, steps - 1), step=10,
+                           help="η rises linearly from start factor × η to η over these steps, then the schedule above takes over.")
+    if warm:
+        _init(f"warmf-{run_id}", 0.01)
+        factor = st.number_input("Warm-up start factor", key=f"warmf-{run_id}", min_value=0.0, max_value=1.0, format="%g")
+    c1, c2 = st.columns([3, 1])
+    _init(f"label-{run_id}", "")
+    label = c1.text_input("Label", key=f"label-{run_id}", max_chars=80, placeholder=f"{opt}")
+    colour = c2.color_picker("Colour", key=f"color-{run_id}")
+    b1, b2 = st.columns(2)
+    b1.button("Duplicate", key=f"dup-{run_id}", on_click=duplicate_run, args=(run_id,),
+              disabled=len(st.session_state.run_ids) >= MAX_PAGE_RUNS, width="stretch")
+    b2.button("Remove", key=f"del-{run_id}", on_click=remove_run, args=(run_id,),
+              disabled=len(st.session_state.run_ids) <= 1, width="stretch")
+    clean = {k: v for k, v in params.items() if v is not None}
+    sclean = {k: v for k, v in sparams.items() if v is not None}
+    schedule = {"name": sched, "params": sclean}
+    if warm:
+        rest = steps - int(warm)
+        for k, p in SCHEDULES[sched].params.items():  # "defaults to the run's length" means what is left after warm-up
+            if STEPS in p.doc and k not in sclean:
+                sclean[k] = rest
+        schedule = {"name": "SequentialLR", "params": {
+            "schedulers": [{"name": "LinearLR", "params": {"start_factor": factor, "end_factor": 1.0, "total_iters": int(warm)}},
+                           {"name": "ConstantLR", "params": {"factor": 1.0}} if sched == "none" else {"name": sched, "params": sclean}],
+            "milestones": [int(warm)]}}
+    elif sched == "none":
+        schedule = None
+    run = {"optimizer": opt, "params": clean, "label": label or _auto_label(opt, clean, sched, warm)}
+    if schedule is not None:
+        run["schedule"] = schedule
+    run["colour"] = colour
+    return run
+
+
+def _auto_label(opt: str, params: dict, sched: str, warm: int) -> str:
+    text = f"{opt}, η = {params.get('lr', OPTIMIZERS[opt].params['lr'].default):g}"
+    if sched != "none":
+        text += f" + {sched}"
+    if warm:
+        text += f" (warm-up {warm})"
+    return text
+
+
+def runs_section(steps: int, check):
+    """All run editors. `check(run) → error text or None` is the scenario validator; its message
+    is shown inside the run's box. Returns [(run dict or None, colour, error or None)]."""
+    out = []
+    ids = list(st.session_state.run_ids)
+    for index, run_id in enumerate(ids):
+        label = st.session_state.get(f"label-{run_id}") or st.session_state.get(f"opt-{run_id}", "run")
+        with st.expander(f"Run {index + 1}: {label}", expanded=index == 0 and len(ids) <= 2):
+            try:
+                run = run_editor(run_id, index, steps)
+                colour = run.pop("colour")
+                error = check(run, index)
+            except ValidationError as e:
+                run, colour, error = None, None, str(e)
+            if error:
+                st.error(error)
+            out.append((None if error else run, colour, error))
+    st.button("＋ Add run", on_click=add_run, disabled=len(ids) >= MAX_PAGE_RUNS, width="stretch",
+              help=f"Up to {MAX_PAGE_RUNS} runs on one map.")
+    return out

@@ -1,0 +1,156 @@
+"""The page's state in st.session_state: widget keys, presets, runs, map clicks.
+
+Every widget has a key and its value lives in st.session_state (initialised here, never passed
+as `value=` as well, which Streamlit warns about). A preset or a click writes these keys in a
+callback, before the widgets are drawn on the next run.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from optimizers import OPTIMIZERS, SCHEDULES
+from optimizers.schedules import parse_schedule_ref
+from surfaces import SURFACES
+from tour import BY_KEY, DEFAULT
+from views.mapfig import PALETTE
+
+MAX_PAGE_RUNS = 8
+WARMUP_FACTOR = 0.01
+
+
+def param_key(run_id: int, owner: str, name: str, prefix: str = "p") -> str:
+    return f"{prefix}-{run_id}-{owner}-{name}"
+
+
+def set_param(run_id: int, owner: str, name: str, spec, value, prefix: str = "p") -> None:
+    key = param_key(run_id, owner, name, prefix)
+    if spec.kind == "pair":
+        st.session_state[key + "-0"], st.session_state[key + "-1"] = float(value[0]), float(value[1])
+    elif spec.kind == "ints":
+        st.session_state[key] = ", ".join(str(int(v)) for v in value)
+    elif spec.kind in ("bool", "choice"):
+        st.session_state[key] = value
+    elif spec.kind == "int":
+        st.session_state[key] = None if value is None else int(value)
+    else:
+        st.session_state[key] = None if value is None else float(value)
+
+
+def new_run(optimizer: str = "Adam", params: dict | None = None, schedule=None, label: str = "") -> int:
+    """Add a run to the page's list and fill its widget keys; returns its id."""
+    run_id = st.session_state.get("next_id", 0)
+    st.session_state.next_id = run_id + 1
+    ids = st.session_state.setdefault("run_ids", [])
+    ids.append(run_id)
+    st.session_state[f"opt-{run_id}"] = optimizer
+    for name, value in (params or {}).items():
+        set_param(run_id, optimizer, name, OPTIMIZERS[optimizer].params[name], value)
+    name, sparams, warmup, factor = split_warmup(schedule)
+    st.session_state[f"sched-{run_id}"] = name
+    for k, v in sparams.items():
+        set_param(run_id, name, k, SCHEDULES[name].params[k], v, prefix="s")
+    st.session_state[f"warm-{run_id}"] = warmup
+    st.session_state[f"warmf-{run_id}"] = factor
+    st.session_state[f"label-{run_id}"] = label
+    st.session_state[f"color-{run_id}"] = PALETTE[(len(ids) - 1) % len(PALETTE)]
+    return run_id
+
+
+def split_warmup(schedule) -> tuple[str, dict, int, float]:
+    """A schedule reference as the page shows it: (main schedule, its params, warm-up steps,
+    warm-up start factor). The page's warm-up is SequentialLR[LinearLR → main]."""
+    name, params = parse_schedule_ref(schedule)
+    if name == "SequentialLR":
+        members, ms = params.get("schedulers", []), params.get("milestones", [])
+        if len(members) == 2 and len(ms) == 1:
+            first_name, first = parse_schedule_ref(members[0])
+            main_name, main = parse_schedule_ref(members[1])
+            if first_name == "LinearLR" and first.get("total_iters") == ms[0] and main_name != "SequentialLR":
+                return main_name, dict(main), int(ms[0]), float(first.get("start_factor", WARMUP_FACTOR))
+        return "none", {}, 0, WARMUP_FACTOR  # other sequences: not representable by the page's widgets
+    return name, dict(params), 0, WARMUP_FACTOR
+
+
+def clear_runs() -> None:
+    for run_id in st.session_state.get("run_ids", []):
+        for key in [k for k in st.session_state if isinstance(k, str) and _belongs(k, run_id)]:
+            del st.session_state[key]
+    st.session_state.run_ids = []
+
+
+def _belongs(key: str, run_id: int) -> bool:
+    head, _, rest = key.partition("-")
+    return head in ("opt", "sched", "label", "color", "warm", "warmf", "p", "s", "del", "dup") and rest.split("-")[0] == str(run_id)
+
+
+def load_scenario(data: dict, preset: str | None = None, fit_view: bool = False) -> None:
+    """Put a (valid) scenario dict into the widgets."""
+    surface = SURFACES[data["surface"]]
+    st.session_state.surface = data["surface"]
+    start = data.get("start", surface.default_start)
+    st.session_state.start_x, st.session_state.start_y = float(start[0]), float(start[1])
+    st.session_state.steps = int(data.get("steps", 200))
+    clear_runs()
+    for run in data["runs"]:
+        new_run(run["optimizer"], run.get("params"), run.get("schedule"), run.get("label", ""))
+    st.session_state.preset = preset
+    st.session_state.fit_view = fit_view
+
+
+def load_preset(key: str) -> None:
+    p = BY_KEY[key]
+    load_scenario(p.scenario, preset=key, fit_view=p.fit_view)
+
+
+def init_state() -> None:
+    if "run_ids" not in st.session_state:
+        load_preset(DEFAULT)
+
+
+def on_surface_change() -> None:
+    surface = SURFACES[st.session_state.surface]
+    st.session_state.start_x, st.session_state.start_y = map(float, surface.default_start)
+    st.session_state.preset = None
+
+
+def duplicate_run(run_id: int) -> None:
+    new_id = st.session_state.next_id
+    st.session_state.next_id = new_id + 1
+    prefix_map = {}
+    for key in [k for k in st.session_state if isinstance(k, str) and _belongs(k, run_id)]:
+        head, _, rest = key.partition("-")
+        if head in ("del", "dup"):
+            continue
+        tail = rest[len(str(run_id)):]
+        prefix_map[f"{head}-{new_id}{tail}"] = st.session_state[key]
+    for k, v in prefix_map.items():
+        st.session_state[k] = v
+    label = st.session_state.get(f"label-{run_id}", "")
+    st.session_state[f"label-{new_id}"] = (label + " (copy)") if label else ""
+    ids = st.session_state.run_ids
+    st.session_state[f"color-{new_id}"] = PALETTE[len(ids) % len(PALETTE)]
+    ids.insert(ids.index(run_id) + 1, new_id)
+    st.session_state.preset = None
+
+
+def remove_run(run_id: int) -> None:
+    if len(st.session_state.run_ids) > 1:
+        st.session_state.run_ids.remove(run_id)
+        st.session_state.preset = None
+
+
+def add_run() -> None:
+    if len(st.session_state.run_ids) < MAX_PAGE_RUNS:
+        new_run("Adam", {"lr": 0.1})
+        st.session_state.preset = None
+
+
+def on_map_select(click_trace: int) -> None:
+    """A click on the transparent grid of the map sets the start point."""
+    event = st.session_state.get("map") or {}
+    points = (event.get("selection") or {}).get("points") or []
+    for p in points:
+        if p.get("curve_number") == click_trace and p.get("x") is not None:
+            st.session_state.start_x, st.session_state.start_y = float(p["x"]), float(p["y"])
+            st.session_state.preset = None
+            return

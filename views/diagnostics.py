@@ -1,0 +1,78 @@
+"""Diagnostics under the map, sharing one step axis: why a path does what it does.
+
+Rows: loss above the minimum, gradient norm, learning rate η_t (the schedule), σ_t per
+coordinate, effective step η_t/σ_t per coordinate, and step length with bursts marked. Read
+together they show the lecture's burst: σ shrinks on the flat floor → η/σ grows → a long step.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from analysis import burst_steps, step_lengths, view_diagonal
+from surfaces import Surface
+
+from .sampling import curve_indices
+
+ROWS = ("loss", "gradient", "lr", "sigma", "effective", "step")
+
+
+def _titles(surface: Surface, lower: float | None):
+    a, b = surface.axis_names
+    loss = "loss − L* (log)" if lower is not None else "loss"
+    return (loss, "gradient norm ‖g_t‖ (log)", "learning rate η_t (schedule)",
+            f"σ_t per coordinate (solid {a}, dotted {b})", f"effective step η_t/σ_t (solid {a}, dotted {b})",
+            "step length ‖θ_t − θ_{t−1}‖ (× burst)")
+
+
+def diagnostics_figure(surface: Surface, results, colours, height: int = 980) -> go.Figure:
+    lows = [p.value for p in surface.global_minima]
+    lower = min(lows) if lows else None
+    fig = make_subplots(rows=len(ROWS), cols=1, shared_xaxes=True, vertical_spacing=0.035,
+                        subplot_titles=_titles(surface, lower))
+    scale = view_diagonal(surface)
+
+    def add(row, y, c, name, group, dash="solid", show=False, steps=None):
+        y = np.asarray(y, dtype=float)
+        if y.size == 0:
+            return
+        x = np.arange(len(y)) if steps is None else steps
+        keep = curve_indices(y)
+        fig.add_trace(go.Scatter(x=x[keep], y=y[keep], mode="lines", name=name, legendgroup=group, showlegend=show,
+                                 line=dict(color=c, width=1.6, dash=dash),
+                                 hovertemplate=f"{name}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>"), row=row, col=1)
+
+    for i, r in enumerate(results):
+        c, g, name = colours[i], f"run{i}", r.label
+        loss = r.loss - lower if lower is not None else r.loss
+        if lower is not None:
+            loss = np.where(loss > 0, loss, np.nan)  # at the minimum to rounding: a gap, not −∞
+        add(1, loss, c, name, g, show=True)
+        if r.grads is not None and len(r.grads):
+            add(2, np.linalg.norm(r.grads, axis=1), c, name, g)
+        add(3, r.lr, c, name, g)
+        for j, dash in ((0, "solid"), (1, "dot")):
+            if r.sigma is not None:
+                add(4, r.sigma[:, j], c, f"{name} σ[{j}]", g, dash)
+            if r.effective_lr is not None:
+                add(5, r.effective_lr[:, j], c, f"{name} η/σ[{j}]", g, dash)
+        lengths = step_lengths(r.points)
+        add(6, lengths, c, name, g, steps=np.arange(1, len(lengths) + 1))
+        bursts = burst_steps(lengths, scale)
+        if len(bursts):
+            shown = bursts[:: max(1, len(bursts) // 400)]
+            fig.add_trace(go.Scatter(x=shown + 1, y=lengths[shown], mode="markers", name=f"{name}: bursts", legendgroup=g,
+                                     showlegend=False, marker=dict(symbol="x", size=8, color="#D00000"),
+                                     hovertemplate=f"{name}: burst at step %{{x}}<br>length %{{y:.4g}}<extra></extra>"), row=6, col=1)
+        if r.diverged_at is not None:
+            for row in range(1, len(ROWS) + 1):
+                fig.add_vline(x=r.diverged_at, line=dict(color=c, dash="dash", width=1), row=row, col=1)
+
+    for row in (1, 2, 4, 5, 6):
+        fig.update_yaxes(type="log", row=row, col=1, exponentformat="power")
+    fig.update_yaxes(exponentformat="power", row=3, col=1)
+    fig.update_xaxes(title_text="step t", row=len(ROWS), col=1)
+    fig.update_layout(height=height, margin=dict(l=60, r=20, t=70, b=40), hovermode="x unified",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.03, x=0))
+    return fig

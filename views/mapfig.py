@@ -1,0 +1,197 @@
+"""The animated map: the surface as a fixed background image, every run's path, and frames
+that move only small SVG traces (one "tail + current point" per run).
+
+Payload stays small because each run's whole path is drawn once (faint, thinned to ≤ 3,000
+points) and every frame carries only the last few positions of each run, not the path so far.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from surfaces import Surface
+
+from .background import ColourScale, data_uri, render_png
+from .sampling import MAX_FRAMES, frame_steps, path_indices
+
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000"]  # Okabe–Ito
+FRAME_MS = 40  # 1× speed: 25 frames per second
+SPEEDS = (("▶ ½×", 2.0), ("▶ 2×", 0.5), ("▶ 4×", 0.25))
+TAIL = 10  # frames of history drawn bright behind the current point
+CLICK_GRID = 41  # transparent points that catch clicks (Plotly reports clicks on scatter points only)
+CLICK_TRACE = 1  # index of that grid among the figure's traces (after the colour-bar trace)
+
+
+class AnimatedFigure(go.Figure):
+    """A go.Figure whose frames, slider and buttons are plain dicts, merged in by to_dict().
+
+    plotly.py validates every property of every frame when frames are set the normal way:
+    ~1 s for 300 frames, spent on every new scenario, while the browser only needs the JSON.
+    Everything that serialises a figure (st.plotly_chart, to_json, to_html, write_html) goes
+    through to_dict(), so they all see the complete animated figure."""
+
+    raw_frames: list = []
+    raw_layout: dict = {}
+
+    def to_dict(self):
+        d = super().to_dict()
+        d["layout"].update(self.raw_layout)
+        d["frames"] = self.raw_frames
+        return d
+
+
+def fit_view(surface: Surface, results, margin: float = 0.06, limit: float = 10.0):
+    """A view containing the surface window and every (finite) path, at most `limit`× the window."""
+    (x0, x1), (y0, y1) = surface.domain
+    xs, ys = [x0, x1], [y0, y1]
+    for r in results:
+        p = r.points[np.all(np.isfinite(r.points), axis=1)] if len(r.points) else r.points
+        if len(p):
+            xs += [float(p[:, 0].min()), float(p[:, 0].max())]
+            ys += [float(p[:, 1].min()), float(p[:, 1].max())]
+    wx, wy = (x1 - x0) * limit, (y1 - y0) * limit
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    a, b = max(min(xs), cx - wx / 2), min(max(xs), cx + wx / 2)
+    c, d = max(min(ys), cy - wy / 2), min(max(ys), cy + wy / 2)
+    mx, my = (b - a) * margin, (d - c) * margin
+    return (a - mx, b + mx), (c - my, d + my)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.2e}"
+
+
+def _colourbar_trace(scale: ColourScale) -> go.Scatter:
+    """An invisible marker that only draws the colour bar for the background picture. On a log
+    scale the ticks sit where loss − min = 10^k."""
+    if scale.log:
+        ks = np.arange(np.ceil(scale.lo), np.floor(scale.hi) + 1)
+        ks = ks[:: max(1, int(np.ceil(len(ks) / 7)))]
+        ticks, text, title = ks, [f"10<sup>{int(k)}</sup>" for k in ks], "loss − min<br>(log)"
+    else:
+        ticks = np.linspace(scale.lo, scale.hi, 6)
+        text, title = [_fmt(float(t)) for t in ticks], "loss"
+    return go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False, name="scale",
+                      marker=dict(colorscale="Viridis", cmin=scale.lo, cmax=scale.hi, color=[scale.lo], showscale=True,
+                                  colorbar=dict(title=dict(text=title, side="top"), tickvals=ticks, ticktext=text,
+                                                thickness=12, len=0.9)))
+
+
+def _click_grid(surface: Surface, view) -> go.Scatter:
+    (x0, x1), (y0, y1) = view
+    X, Y = np.meshgrid(np.linspace(x0, x1, CLICK_GRID), np.linspace(y0, y1, CLICK_GRID))
+    with np.errstate(all="ignore"):
+        Z = surface.value(X, Y)
+    a, b = surface.axis_names
+    return go.Scatter(x=X.ravel(), y=Y.ravel(), mode="markers", name="click to start here", showlegend=False,
+                      marker=dict(size=14, opacity=0, color="white"), customdata=Z.ravel(),
+                      hovertemplate=f"{a} = %{{x:.4g}}<br>{b} = %{{y:.4g}}<br>loss = %{{customdata:.5g}}<br>click: start here<extra></extra>")
+
+
+def map_figure(surface: Surface, results, colours=None, view=None, max_frames: int = MAX_FRAMES,
+               height: int = 620, png_size=(480, 400)) -> go.Figure:
+    """The contour map with every run animated together. `results`: engine RunResults."""
+    view = view or surface.domain
+    colours = colours or [PALETTE[i % len(PALETTE)] for i in range(len(results))]
+    (x0, x1), (y0, y1) = view
+    png, scale = render_png(surface, view, *png_size)
+    a_name, b_name = surface.axis_names
+
+    fig = AnimatedFigure()
+    fig.add_layout_image(source=data_uri(png), xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0,
+                         sizing="stretch", layer="below", opacity=1.0)
+    fig.add_trace(_colourbar_trace(scale))
+    fig.add_trace(_click_grid(surface, view))
+    for p in surface.critical_points:
+        is_min = "minimum" in p.kind
+        fig.add_trace(go.Scatter(x=[p.x], y=[p.y], mode="markers", showlegend=False, name=p.kind,
+                                 marker=dict(symbol="star" if is_min else "diamond", size=15 if is_min else 11, color="white",
+                                             line=dict(color="black", width=1.2)),
+                                 hovertemplate=f"{p.kind}<br>({p.x:.6g}, {p.y:.6g})<br>loss = {p.value:.6g}<extra></extra>"))
+
+    n_steps = max((r.steps_taken for r in results), default=0)
+    n_steps = max(n_steps, max((len(r.points) - 1 for r in results), default=0))
+    shown = frame_steps(n_steps, max_frames)
+    animated = []
+    for i, r in enumerate(results):
+        c = colours[i]
+        pts = r.points
+        group = f"run{i}"
+        if len(pts) == 0:
+            continue
+        keep = path_indices(pts)
+        fig.add_trace(go.Scatter(x=pts[keep, 0], y=pts[keep, 1], mode="lines", legendgroup=group, showlegend=False,
+                                 line=dict(color=c, width=1.5), opacity=0.6, name=r.label, customdata=keep,
+                                 hovertemplate=f"{r.label}<br>step %{{customdata}}<br>{a_name} = %{{x:.5g}}<br>{b_name} = %{{y:.5g}}<extra></extra>"))
+        fig.add_trace(go.Scatter(x=[pts[0, 0]], y=[pts[0, 1]], mode="markers", legendgroup=group, showlegend=False,
+                                 marker=dict(symbol="circle-open", size=12, color=c, line=dict(width=2.5)),
+                                 hovertemplate=f"{r.label}: start<extra></extra>"))
+        if r.diverged_at is not None:
+            fig.add_trace(go.Scatter(x=[pts[-1, 0]], y=[pts[-1, 1]], mode="markers+text", legendgroup=group, showlegend=False,
+                                     marker=dict(symbol="x", size=16, color="#D00000", line=dict(color="white", width=1.5)),
+                                     text=[f"diverged at step {r.diverged_at}"], textposition="top center",
+                                     textfont=dict(color="white", size=12),
+                                     hovertemplate=f"{r.label}: {r.reason}<extra></extra>"))
+        else:
+            fig.add_trace(go.Scatter(x=[pts[-1, 0]], y=[pts[-1, 1]], mode="markers", legendgroup=group, showlegend=False,
+                                     marker=dict(symbol="square", size=10, color=c, line=dict(color="white", width=1.5)),
+                                     hovertemplate=f"{r.label}: end, loss = {r.loss[-1]:.6g}<extra></extra>"))
+        animated.append((i, r, c, group))
+
+    first_animated = len(fig.data)
+    for _, r, c, group in animated:
+        x, y, sizes = _tail(r.points, shown, 0)
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=r.label, legendgroup=group,
+                                 line=dict(color=c, width=3), marker=dict(size=sizes, color=c, line=dict(color="white", width=2)),
+                                 hovertemplate=f"{r.label}<br>{a_name} = %{{x:.5g}}<br>{b_name} = %{{y:.5g}}<extra></extra>"))
+    moving = list(range(first_animated, first_animated + len(animated)))
+
+    # Frames as plain dicts, added without plotly.py's validation: 300 validated go.Frame objects
+    # take ~1.5 s to build, these take ~0.05 s (they only hold x, y and marker sizes).
+    frames = []
+    for k in range(len(shown)):
+        data = []
+        for _, r, _, _ in animated:
+            x, y, sizes = _tail(r.points, shown, k)
+            data.append({"type": "scatter", "x": x, "y": y, "marker": {"size": sizes}})
+        frames.append({"data": data, "traces": moving, "name": str(k)})
+
+    def play(duration):
+        return dict(label="", method="animate",
+                    args=[None, dict(frame=dict(duration=duration, redraw=False), transition=dict(duration=0),
+                                     fromcurrent=True, mode="immediate")])
+
+    buttons = [dict(play(FRAME_MS), label="▶ Play"),
+               dict(label="❚❚ Pause", method="animate",
+                    args=[[None], dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")])]
+    buttons += [dict(play(round(FRAME_MS * f)), label=label) for label, f in SPEEDS]
+    slider_steps = [dict(method="animate", label=f"{s:,}",
+                         args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))])
+                    for k, s in enumerate(shown)]
+    subsampled = n_steps + 1 > len(shown)
+    fig.update_layout(
+        height=height, margin=dict(l=60, r=20, t=40, b=95), hovermode="closest", dragmode="pan",
+        xaxis=dict(range=[x0, x1], title=a_name, showgrid=False, zeroline=False, constrain="domain"),
+        yaxis=dict(range=[y0, y1], title=b_name, showgrid=False, zeroline=False),
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
+        plot_bgcolor="#dddddd",
+        meta=dict(frames=len(shown), steps=n_steps, subsampled=subsampled),
+    )
+    fig.raw_frames = frames
+    fig.raw_layout = dict(
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-0.13, xanchor="left", yanchor="top",
+                          pad=dict(t=0, r=6), buttons=buttons)],
+        sliders=[dict(active=0, steps=slider_steps, x=0.42, len=0.58, y=-0.09, yanchor="top", pad=dict(t=10, b=0),
+                      currentvalue=dict(prefix="step ", font=dict(size=13)), transition=dict(duration=0))])
+    return fig
+
+
+def _tail(points: np.ndarray, shown: np.ndarray, k: int):
+    """The last TAIL frame positions up to frame k (clipped to the run's last point), the current
+    point drawn large. Runs that stopped early (diverged) stay at their last point."""
+    last = len(points) - 1
+    idx = np.minimum(shown[max(0, k - TAIL) : k + 1], last)
+    idx = idx[np.concatenate([[True], idx[1:] != idx[:-1]])]  # no repeated points once a run has stopped
+    sizes = np.zeros(len(idx))
+    sizes[-1] = 14
+    return points[idx, 0], points[idx, 1], sizes
