@@ -122,7 +122,8 @@ else:
     meta = map_fig.layout.meta
     note = (f"Animation: {meta['frames']} frames for {meta['steps']:,} steps (every ~{meta['steps'] / (meta['frames'] - 1):,.0f}th step); "
             "the faint line is the whole path." if meta["subsampled"] else f"Animation: one frame per step ({meta['steps']:,} steps).")
-    st.caption(note + " ★ minimum, ○ start, ■ end, ✕ diverged. Click the map to start there; drag to pan, scroll to zoom, double-click to reset.")
+    st.caption(note + " ★ minimum, ○ start, ■ end, ✕ diverged. Click the map to start there (after playing, press |◀ Start or move the slider first); "
+               "drag to pan, scroll to zoom, double-click to reset.")
 
 st.subheader("Why the path moves as it does")
 st.plotly_chart(diag_fig, key="diagnostics", theme=None)

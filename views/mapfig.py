@@ -165,9 +165,16 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
                dict(label="❚❚ Pause", method="animate",
                     args=[[None], dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")])]
     buttons += [dict(play(round(FRAME_MS * f)), label=label) for label, f in SPEEDS]
-    slider_steps = [dict(method="animate", label=f"{s:,}",
-                         args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))])
-                    for k, s in enumerate(shown)]
+
+    # Jumps (slider, |◀, ▶|) redraw fully. Besides being one frame each, this repairs a plotly.js
+    # bug: after a redraw=False animation, a click-select on the map throws (a moved trace has no
+    # DOM node in its calcdata), so clicks to set the start only work again after a redraw.
+    def jump(k):
+        return [[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))]
+
+    buttons += [dict(label="|◀ Start", method="animate", args=jump(0)),
+                dict(label="End ▶|", method="animate", args=jump(len(shown) - 1))]
+    slider_steps = [dict(method="animate", label=f"{s:,}", args=jump(k)) for k, s in enumerate(shown)]
     subsampled = n_steps + 1 > len(shown)
     fig.update_layout(
         height=height, margin=dict(l=60, r=20, t=40, b=95), hovermode="closest", dragmode="pan",

@@ -1,0 +1,74 @@
+"""Shared helpers for browser tests and bench/app.py: a real `streamlit run` on loopback and
+Debian's Chromium driven by Playwright."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHART = ".js-plotly-plot .main-svg"
+GD = "document.querySelectorAll('.js-plotly-plot')[{i}]"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(timeout: float = 60.0):
+    """Start `streamlit run app.py` on 127.0.0.1 and yield its URL; stop it afterwards."""
+    port = free_port()
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+                             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("streamlit did not start: " + (proc.stderr.read().decode()[-2000:] if proc.stderr else ""))
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def wait_for_map(page, timeout: float = 90_000) -> None:
+    """The map is drawn and its animation frames are loaded."""
+    page.wait_for_selector(CHART, timeout=timeout)
+    page.wait_for_function(f"{GD.format(i=0)} && {GD.format(i=0)}._transitionData && "
+                           f"{GD.format(i=0)}._transitionData._frames.length > 0", timeout=timeout)
+
+
+def active_frame(page) -> int:
+    return page.evaluate(f"{GD.format(i=0)}._fullLayout.sliders[0].active")
+
+
+def map_box(page):
+    """The plot area of the map (the drag layer over the axes)."""
+    return page.locator(".js-plotly-plot").first.locator(".nsewdrag").first.bounding_box()
