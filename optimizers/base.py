@@ -20,7 +20,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .params import Param, ValidationError, check_params
-from .pieces import safe_divide
 
 
 @dataclass(slots=True)
@@ -33,12 +32,6 @@ class Step:
     # the engine then divides scale/σ for all steps at once (0 where σ = 0), one NumPy call
     # fewer per step on the hot path.
     scale: Any = None
-
-    def effective(self):
-        """η_t/σ_t, whichever way the rule gave it."""
-        if self.scale is None:
-            return self.effective_lr
-        return safe_divide(self.scale, self.sigma)
 
 
 class Optimizer:

@@ -65,7 +65,7 @@ class _Group:
     returned (appending costs ~30 ns, a strided write ~500 ns) and flushed in chunks."""
 
     def __init__(self, cls, lo, hi, specs, theta0, lr_source, mom_source):
-        self.cls, self.rows = cls, slice(lo, hi)
+        self.rows = slice(lo, hi)
         self.opt = cls([s.params for s in specs], theta0[lo:hi], cycled=mom_source is not None)
         self.lr = lr_source
         self.momentum = mom_source

@@ -138,3 +138,22 @@ def test_a_rerun_that_changes_nothing_computes_nothing(monkeypatch):
     rid = run_ids(at)[0]
     at.number_input(key=f"p-{rid}-LectureRMS-lr").set_value(0.9).run()
     assert len(calls) == 2
+
+
+def test_3d_view_replaces_the_map_and_back():
+    at = fresh()
+    at.button_group(key="view_mode").set_value("3-D surface").run()
+    assert not at.exception
+    spec = map_spec(at)
+    assert spec["data"][0]["type"] == "surface" and any(t["type"] == "scatter3d" for t in spec["data"])
+    at.button_group(key="view_mode").set_value("Map").run()
+    assert map_spec(at)["frames"]
+
+
+def test_fit_view_widens_the_map_to_the_whole_paths():
+    at = fresh()  # the burst preset: the path leaves the |w| ≤ 5 window
+    at.toggle(key="fit_view").set_value(False).run()
+    narrow = map_spec(at)["layout"]["yaxis"]["range"]
+    at.toggle(key="fit_view").set_value(True).run()
+    wide = map_spec(at)["layout"]["yaxis"]["range"]
+    assert narrow == [-5, 5] and wide[1] > 6

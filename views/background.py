@@ -42,11 +42,6 @@ class ColourScale:
         with np.errstate(all="ignore"):
             return np.log10(np.maximum(f - self.floor, 0.0) + self.delta)
 
-    def value_at(self, level):
-        """Inverse of transform, for colour-bar labels."""
-        level = np.asarray(level, dtype=float)
-        return 10.0**level - self.delta + self.floor if self.log else level
-
 
 def colour_scale(values: np.ndarray, known_min: float | None = None) -> ColourScale:
     finite = values[np.isfinite(values)]
