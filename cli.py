@@ -2,6 +2,8 @@
 
     python cli.py trace SCENARIO.json     trajectories as JSON on stdout
     python cli.py list                    surfaces, optimizers and schedules with their parameters
+    python cli.py export SCENARIO.json --html out.html --gif out.gif --csv out.csv --png out.png
+                                          [--json F] [--mp4 F] [--frames N] [--step K] [--fit] [--lang zh-TW]
 
 A bad scenario exits with status 2 and one line on stderr.
 """
@@ -9,40 +11,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 
-import numpy as np
-
 from optimizers import OPTIMIZERS, SCHEDULES, ValidationError
-from scenario import parse_scenario, run_scenario
+from records import trace_dict, trajectories_csv
+from scenario import MAX_FILE_BYTES, read_scenario_json, run_scenario
 from surfaces import SURFACES
-
-MAX_FILE_BYTES = 1_000_000
-
-
-def _clean(a):
-    """Arrays → nested lists with NaN/inf as null (strict JSON)."""
-    if a is None:
-        return None
-    out = np.asarray(a, dtype=float).tolist()
-
-    def fix(v):
-        if isinstance(v, list):
-            return [fix(x) for x in v]
-        return v if math.isfinite(v) else None
-    return fix(out)
 
 
 def trace(path: str) -> dict:
     scenario = load_scenario(path)
-    runs = []
-    for r in run_scenario(scenario):
-        runs.append({"label": r.label, "optimizer": r.spec.optimizer, "schedule": r.spec.schedule,
-                     "points": _clean(r.points), "loss": _clean(r.loss), "grads": _clean(r.grads), "lr": _clean(r.lr),
-                     "sigma": _clean(r.sigma), "effective_lr": _clean(r.effective_lr), "momentum": _clean(r.momentum),
-                     "diverged_at": r.diverged_at, "reason": r.reason})
-    return {"scenario": scenario.to_dict(), "runs": runs}
+    return trace_dict(scenario, run_scenario(scenario))
 
 
 def load_scenario(path: str):
@@ -51,13 +30,47 @@ def load_scenario(path: str):
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         raise ValidationError(f"cannot read {path}: {e.strerror}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ValidationError(f"{path} is larger than {MAX_FILE_BYTES:,} bytes")
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=lambda c: float(c))
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise ValidationError(f"{path} is not valid JSON: {str(e)[:100]}") from None
-    return parse_scenario(data)
+    return read_scenario_json(raw, path)
+
+
+def export(args) -> list[str]:
+    """Write the files asked for; returns one line per file written."""
+    from i18n import translator
+    from views import export as ex
+    from views.mapfig import fit_view, map_figure
+
+    scenario = load_scenario(args.scenario)
+    results = run_scenario(scenario)
+    surface, tr = scenario.surface_obj, translator(args.lang)
+    view = fit_view(surface, results) if args.fit else surface.domain
+    title = args.title or tr(surface.title)
+    done = []
+
+    def write(path, data: bytes | str):
+        mode = "w" if isinstance(data, str) else "wb"
+        with open(path, mode, **({"encoding": "utf-8"} if mode == "w" else {})) as fh:
+            fh.write(data)
+        done.append(f"wrote {path} ({len(data.encode() if isinstance(data, str) else data):,} bytes)")
+
+    if args.json:
+        write(args.json, json.dumps(trace_dict(scenario, results), allow_nan=False))
+    if args.csv:
+        write(args.csv, trajectories_csv(results))
+    if args.html:
+        write(args.html, ex.html_bytes(map_figure(surface, results, None, view, tr=tr), title, tr(surface.description), args.lang))
+    if args.png:
+        write(args.png, ex.png_bytes(ex.frame_image(surface, results, None, view, step=args.step, tr=tr, title=title)))
+    if args.gif or args.mp4:
+        frames = ex.animation_frames(surface, results, None, view, frames=args.frames, tr=tr, title=title)
+        if args.gif:
+            write(args.gif, ex.gif_bytes(frames))
+        if args.mp4:
+            if not ex.mp4_available():
+                raise ValidationError("MP4 needs the imageio-ffmpeg package (pip install imageio-ffmpeg)")
+            write(args.mp4, ex.mp4_bytes(frames))
+    if not done:
+        raise ValidationError("nothing to export: give at least one of --json, --csv, --html, --png, --gif, --mp4")
+    return done
 
 
 def listing() -> str:
@@ -83,10 +96,23 @@ def main(argv=None) -> int:
     t = sub.add_parser("trace", help="run a scenario and print its trajectories as JSON")
     t.add_argument("scenario")
     sub.add_parser("list", help="list surfaces, optimizers, schedules and their parameters")
+    e = sub.add_parser("export", help="run a scenario and write data files, a standalone HTML page, pictures")
+    e.add_argument("scenario")
+    for ext, what in (("json", "trajectories as JSON (as `trace` prints)"), ("csv", "trajectories, one row per run and step"),
+                      ("html", "the animated map, a standalone page that plays offline"), ("png", "one frame (see --step)"),
+                      ("gif", "the animation"), ("mp4", "the animation as H.264 video (needs imageio-ffmpeg)")):
+        e.add_argument(f"--{ext}", metavar="FILE", help=what)
+    e.add_argument("--frames", type=int, default=150, help="frames in the GIF/MP4, 2–300 (default 150 = 6 s)")
+    e.add_argument("--step", type=int, default=None, help="the step the PNG shows (default: the last)")
+    e.add_argument("--fit", action="store_true", help="widen the view to the whole paths")
+    e.add_argument("--lang", choices=["en", "zh-TW"], default="en", help="language of the texts in the pictures")
+    e.add_argument("--title", default="", help="title drawn in the pictures (default: the surface's name)")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "list":
             print(listing())
+        elif args.cmd == "export":
+            print("\n".join(export(args)))
         else:
             json.dump(trace(args.scenario), sys.stdout, allow_nan=False)
             sys.stdout.write("\n")

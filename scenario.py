@@ -11,6 +11,7 @@ The CLI, the page's save/load and share links all use this one format.
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from surfaces import SURFACES, Surface
 MAX_STEPS = 100_000
 MAX_RUNS = 16
 MAX_LABEL = 80
+MAX_FILE_BYTES = 1_000_000
 FORMAT_VERSION = 1
 SCENARIO_KEYS = ("version", "surface", "start", "steps", "runs")
 RUN_KEYS = ("optimizer", "params", "schedule", "label", "start")
@@ -59,13 +61,18 @@ def _jsonable(v):
     return v
 
 
-def _point(value, where: str) -> tuple[float, float]:
+def parse_point(value, where: str) -> tuple[float, float]:
     if (not isinstance(value, (list, tuple)) or len(value) != 2
             or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)):
         raise ValidationError(f"{where} must be a list of two numbers [x, y], got {str(value)[:60]}")
     if not all(math.isfinite(c) and abs(c) <= 1e6 for c in value):
         raise ValidationError(f"{where} must be finite numbers with |value| ≤ 1e6, got {str(value)[:60]}")
     return float(value[0]), float(value[1])
+
+
+def valid_steps(steps) -> bool:
+    return (isinstance(steps, (int, float)) and not isinstance(steps, bool) and math.isfinite(steps)
+            and steps == int(steps) and 1 <= steps <= MAX_STEPS)
 
 
 def parse_scenario(data) -> Scenario:
@@ -80,9 +87,9 @@ def parse_scenario(data) -> Scenario:
     if name not in SURFACES:
         raise ValidationError(f"unknown surface {str(name)[:40]!r}; choose one of: {', '.join(SURFACES)}")
     surface = SURFACES[name]
-    start = _point(data["start"], "start") if "start" in data else surface.default_start
+    start = parse_point(data["start"], "start") if "start" in data else surface.default_start
     steps = data.get("steps", 200)
-    if isinstance(steps, bool) or not isinstance(steps, (int, float)) or steps != int(steps) or not 1 <= steps <= MAX_STEPS:
+    if not valid_steps(steps):
         raise ValidationError(f"steps must be an integer from 1 to {MAX_STEPS:,}, got {str(steps)[:30]}")
     steps = int(steps)
     runs = data.get("runs")
@@ -117,9 +124,20 @@ def parse_run(run, index: int, start, steps: int) -> RunSpec:
     label = run.get("label", "")
     if not isinstance(label, str) or len(label) > MAX_LABEL:
         raise ValidationError(f"{where}.label must be text of at most {MAX_LABEL} characters")
-    run_start = _point(run["start"], f"{where}.start") if "start" in run else start
+    run_start = parse_point(run["start"], f"{where}.start") if "start" in run else start
     return RunSpec(name, params, run_start, sched_name, sched_params, label)
 
 
 def run_scenario(scenario: Scenario, record: str = "full") -> list[RunResult]:
     return simulate(scenario.surface_obj.objective, list(scenario.runs), scenario.steps, record=record)
+
+
+def read_scenario_json(raw: bytes, name: str = "the file") -> Scenario:
+    """Bytes of a scenario file (untrusted) → Scenario, or ValidationError with one line."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValidationError(f"{name} is larger than {MAX_FILE_BYTES:,} bytes")
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=lambda c: float(c))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise ValidationError(f"{name} is not valid JSON: {str(e)[:100]}") from None
+    return parse_scenario(data)

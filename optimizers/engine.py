@@ -44,7 +44,12 @@ class RunResult:
     effective_lr: np.ndarray | None  # (steps taken, 2) η_t/σ_t
     momentum: np.ndarray | None  # (steps taken, 2) m_t, None if the rule keeps none
     diverged_at: int | None = None
-    reason: str | None = None
+    reason_text: str | None = None  # why it stopped: a template in English …
+    reason_values: dict | None = None  # … and its values (the page translates the template)
+
+    @property
+    def reason(self) -> str | None:
+        return None if self.reason_text is None else self.reason_text.format(**self.reason_values)
 
     @property
     def label(self) -> str:
@@ -256,9 +261,18 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
                         sigma[:taken, i].copy() if full and grp.has_sigma else None,
                         eff[:taken, i].copy() if full else None,
                         mom[:taken, i].copy() if full and grp.has_mom else None,
-                        k, reasons[i])
+                        k, *(reasons[i] or (None, None)))
         results[order[i]] = res
     return results
+
+
+REASONS = {  # why a run stopped: templates the page translates (i18n)
+    "start": "the start point {where} is outside the finite region of the surface",
+    "nonfinite": "step {t} left the finite numbers ({where}): the run diverged",
+    "bound": "step {t} went past |θ| = {bound} (|θ| = {size}): the run diverged",
+    "loss": "step {t} reached a point where the loss is {loss} ({where})",
+    "grad": "step {t} reached a point where the gradient is not finite ({where})",
+}
 
 
 def _find_divergence(points, loss, grads, bound):
@@ -272,19 +286,20 @@ def _find_divergence(points, loss, grads, bound):
         bad[:n] |= ~np.isfinite(grads).all(axis=2)
     any_bad = bad.any(axis=0)
     first = np.where(any_bad, bad.argmax(axis=0), -1)
-    reasons: list[str | None] = [None] * points.shape[1]
+    reasons: list[tuple[str, dict] | None] = [None] * points.shape[1]
     for i in np.flatnonzero(any_bad):
         t = int(first[i])
         p = points[t, i]
-        where = f"θ = ({p[0]:.4g}, {p[1]:.4g})"
+        v = {"t": t, "where": f"θ = ({p[0]:.4g}, {p[1]:.4g})"}
         if t == 0:
-            reasons[i] = f"the start point {where} is outside the finite region of the surface"
+            reasons[i] = (REASONS["start"], v)
         elif not np.isfinite(p).all():
-            reasons[i] = f"step {t} left the finite numbers ({where}): the run diverged"
+            reasons[i] = (REASONS["nonfinite"], v)
         elif bad_theta[t, i]:
-            reasons[i] = f"step {t} went past |θ| = {bound:g} (|θ| = {np.abs(p).max():.3g}): the run diverged"
+            reasons[i] = (REASONS["bound"],
+                          dict(v, bound=f"{bound:g}", size=f"{np.abs(p).max():.3g}"))
         elif bad_loss[t, i]:
-            reasons[i] = f"step {t} reached a point where the loss is {loss[t, i]} ({where})"
+            reasons[i] = (REASONS["loss"], dict(v, loss=str(loss[t, i])))
         else:
-            reasons[i] = f"step {t} reached a point where the gradient is not finite ({where})"
+            reasons[i] = (REASONS["grad"], v)
     return first, reasons

@@ -22,6 +22,10 @@ def shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _english(text: str, **values) -> str:
+    return text.format(**values) if values else text
+
+
 @dataclass(frozen=True)
 class Param:
     default: Any
@@ -34,19 +38,21 @@ class Param:
     choices: tuple = ()
     required: bool = False
 
-    def range_text(self) -> str:
+    def range_text(self, tr=None) -> str:
+        """The allowed values in words. tr: the page's translator (the core stays in English)."""
+        tr = tr or _english
         if self.kind == "bool":
-            return "true or false"
+            return tr("true or false")
         if self.kind == "choice":
-            return "one of " + ", ".join(repr(c) for c in self.choices)
+            return tr("one of {choices}", choices=", ".join(repr(c) for c in self.choices))
         lo = "(" if self.low_open else "["
         hi = ")" if self.high_open or self.high is None else "]"
         a = "-inf" if self.low is None else f"{self.low:g}"
         b = "inf" if self.high is None else f"{self.high:g}"
-        what = {"int": "an integer", "ints": "a list of integers", "pair": "two numbers, each"}.get(self.kind, "a number")
+        what = {"int": tr("an integer"), "ints": tr("a list of integers"), "pair": tr("two numbers, each")}.get(self.kind, tr("a number"))
         if self.low is None and self.high is None:
             return what
-        return f"{what} in {lo}{a}, {b}{hi}"
+        return tr("{what} in {interval}", what=what, interval=f"{lo}{a}, {b}{hi}")
 
     def _number(self, owner: str, name: str, value: Any, integer: bool) -> float | int:
         if isinstance(value, bool) or not isinstance(value, (int, float)):

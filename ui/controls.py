@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from i18n import ENGLISH
 from optimizers import OPTIMIZERS, SCHEDULES, ValidationError
 from optimizers.schedules import STEPS
 
@@ -16,15 +17,20 @@ from .state import MAX_PAGE_RUNS, add_run, duplicate_run, param_key, remove_run
 PAGE_SCHEDULES = [n for n in SCHEDULES if n != "SequentialLR"]  # sequences: the warm-up option builds them
 
 
+def summary(cls) -> str:
+    """The first line of an optimizer's or schedule's docstring: what it does, in one sentence."""
+    return (cls.__doc__ or "").strip().splitlines()[0]
+
+
 def _init(key, value):
     if key not in st.session_state:
         st.session_state[key] = value
 
 
-def param_widget(run_id: int, owner: str, name: str, spec, prefix: str = "p"):
+def param_widget(run_id: int, owner: str, name: str, spec, prefix: str = "p", tr=ENGLISH):
     """Draw one parameter's widget and return its value (None: use the default)."""
     key = param_key(run_id, owner, name, prefix)
-    label, help_ = name, f"{spec.doc}. Allowed: {spec.range_text()}."
+    label, help_ = name, tr("{doc}. Allowed: {range}.", doc=tr(spec.doc), range=spec.range_text(tr))
     low = spec.low if spec.low is not None else None
     if spec.kind == "bool":
         _init(key, bool(spec.default))
@@ -41,16 +47,16 @@ def param_widget(run_id: int, owner: str, name: str, spec, prefix: str = "p"):
         return [a, b]
     if spec.kind == "ints":
         _init(key, ", ".join(str(v) for v in (spec.default or ())))
-        text = st.text_input(label, key=key, help=help_ + " Comma-separated integers.")
+        text = st.text_input(label, key=key, help=help_ + " " + tr("Comma-separated integers."))
         return _parse_ints(owner, name, text)
     if spec.kind == "int":
         _init(key, spec.default)
-        placeholder = "default: the run's length" if STEPS in spec.doc else "default"
+        placeholder = tr("default: the run's length") if STEPS in spec.doc else tr("default")
         return st.number_input(label, key=key, step=1, min_value=int(low) if low is not None else None,
                                help=help_, placeholder=placeholder)
     _init(key, spec.default)
     return st.number_input(label, key=key, format="%g", help=help_, min_value=float(low) if low is not None else None,
-                           placeholder="default")
+                           placeholder=tr("default"))
 
 
 def _parse_ints(owner: str, name: str, text: str):
@@ -64,31 +70,32 @@ def _parse_ints(owner: str, name: str, text: str):
         raise ValidationError(f"{owner}.{name} must be integers separated by commas, got {text[:40]!r}") from None
 
 
-def run_editor(run_id: int, index: int, steps: int, error: str | None = None) -> dict:
+def run_editor(run_id: int, index: int, steps: int, tr=ENGLISH) -> dict:
     """The widgets of one run; returns its scenario dict (or raises ValidationError for text
     that is not even a number list)."""
-    opt = st.selectbox("Optimizer", list(OPTIMIZERS), key=f"opt-{run_id}",
-                       format_func=lambda n: f"{n}  ({OPTIMIZERS[n].source})")
+    opt = st.selectbox(tr("Optimizer"), list(OPTIMIZERS), key=f"opt-{run_id}",
+                       format_func=lambda n: f"{n}  ({tr(OPTIMIZERS[n].source)})")
     cls = OPTIMIZERS[opt]
-    st.caption((cls.__doc__ or "").strip().splitlines()[0])
-    params = {k: param_widget(run_id, opt, k, p) for k, p in cls.params.items()}
-    sched = st.selectbox("Learning-rate schedule", PAGE_SCHEDULES, key=f"sched-{run_id}",
-                         help="torch.optim.lr_scheduler's schedules, plus the lecture's η/√(t+1) and the Transformer's warm-up.")
-    sparams = {k: param_widget(run_id, sched, k, p, prefix="s") for k, p in SCHEDULES[sched].params.items()}
+    st.caption(tr(summary(cls)))
+    params = {k: param_widget(run_id, opt, k, p, tr=tr) for k, p in cls.params.items()}
+    sched = st.selectbox(tr("Learning-rate schedule"), PAGE_SCHEDULES, key=f"sched-{run_id}",
+                         format_func=lambda n: tr("none (constant)") if n == "none" else n,
+                         help=tr("torch.optim.lr_scheduler's schedules, plus the lecture's η/√(t+1) and the Transformer's warm-up."))
+    sparams = {k: param_widget(run_id, sched, k, p, prefix="s", tr=tr) for k, p in SCHEDULES[sched].params.items()}
     _init(f"warm-{run_id}", 0)
-    warm = st.number_input("Warm-up steps (0: none)", key=f"warm-{run_id}", min_value=0, max_value=max(0, steps - 1), step=10,
-                           help="η rises linearly from start factor × η to η over these steps, then the schedule above takes over.")
+    warm = st.number_input(tr("Warm-up steps (0: none)"), key=f"warm-{run_id}", min_value=0, max_value=max(0, steps - 1), step=10,
+                           help=tr("η rises linearly from start factor × η to η over these steps, then the schedule above takes over."))
     if warm:
         _init(f"warmf-{run_id}", 0.01)
-        factor = st.number_input("Warm-up start factor", key=f"warmf-{run_id}", min_value=0.0, max_value=1.0, format="%g")
+        factor = st.number_input(tr("Warm-up start factor"), key=f"warmf-{run_id}", min_value=0.0, max_value=1.0, format="%g")
     c1, c2 = st.columns([3, 1])
     _init(f"label-{run_id}", "")
-    label = c1.text_input("Label", key=f"label-{run_id}", max_chars=80, placeholder=f"{opt}")
-    colour = c2.color_picker("Colour", key=f"color-{run_id}")
+    label = c1.text_input(tr("Label"), key=f"label-{run_id}", max_chars=80, placeholder=f"{opt}")
+    colour = c2.color_picker(tr("Colour"), key=f"color-{run_id}")
     b1, b2 = st.columns(2)
-    b1.button("Duplicate", key=f"dup-{run_id}", on_click=duplicate_run, args=(run_id,),
+    b1.button(tr("Duplicate"), key=f"dup-{run_id}", on_click=duplicate_run, args=(run_id,),
               disabled=len(st.session_state.run_ids) >= MAX_PAGE_RUNS, width="stretch")
-    b2.button("Remove", key=f"del-{run_id}", on_click=remove_run, args=(run_id,),
+    b2.button(tr("Remove"), key=f"del-{run_id}", on_click=remove_run, args=(run_id,),
               disabled=len(st.session_state.run_ids) <= 1, width="stretch")
     clean = {k: v for k, v in params.items() if v is not None}
     sclean = {k: v for k, v in sparams.items() if v is not None}
@@ -104,32 +111,32 @@ def run_editor(run_id: int, index: int, steps: int, error: str | None = None) ->
             "milestones": [int(warm)]}}
     elif sched == "none":
         schedule = None
-    run = {"optimizer": opt, "params": clean, "label": label or _auto_label(opt, clean, sched, warm)}
+    run = {"optimizer": opt, "params": clean, "label": label or _auto_label(opt, clean, sched, warm, tr)}
     if schedule is not None:
         run["schedule"] = schedule
     run["colour"] = colour
     return run
 
 
-def _auto_label(opt: str, params: dict, sched: str, warm: int) -> str:
+def _auto_label(opt: str, params: dict, sched: str, warm: int, tr=ENGLISH) -> str:
     text = f"{opt}, η = {params.get('lr', OPTIMIZERS[opt].params['lr'].default):g}"
     if sched != "none":
         text += f" + {sched}"
     if warm:
-        text += f" (warm-up {warm})"
+        text += " " + tr("(warm-up {n})", n=warm)
     return text
 
 
-def runs_section(steps: int, check):
+def runs_section(steps: int, check, tr=ENGLISH):
     """All run editors. `check(run) → error text or None` is the scenario validator; its message
     is shown inside the run's box. Returns [(run dict or None, colour, error or None)]."""
     out = []
     ids = list(st.session_state.run_ids)
     for index, run_id in enumerate(ids):
-        label = st.session_state.get(f"label-{run_id}") or st.session_state.get(f"opt-{run_id}", "run")
-        with st.expander(f"Run {index + 1}: {label}", expanded=index == 0 and len(ids) <= 2):
+        label = st.session_state.get(f"label-{run_id}") or st.session_state.get(f"opt-{run_id}", "")
+        with st.expander(tr("Run {n}: {label}", n=index + 1, label=label), expanded=index == 0 and len(ids) <= 2):
             try:
-                run = run_editor(run_id, index, steps)
+                run = run_editor(run_id, index, steps, tr)
                 colour = run.pop("colour")
                 error = check(run, index)
             except ValidationError as e:
@@ -137,6 +144,6 @@ def runs_section(steps: int, check):
             if error:
                 st.error(error)
             out.append((None if error else run, colour, error))
-    st.button("＋ Add run", on_click=add_run, disabled=len(ids) >= MAX_PAGE_RUNS, width="stretch",
-              help=f"Up to {MAX_PAGE_RUNS} runs on one map.")
+    st.button(tr("＋ Add run"), on_click=add_run, disabled=len(ids) >= MAX_PAGE_RUNS, width="stretch",
+              help=tr("Up to {n} runs on one map.", n=MAX_PAGE_RUNS))
     return out

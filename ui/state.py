@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from i18n import DEFAULT_LANGUAGE, translator
 from optimizers import OPTIMIZERS, SCHEDULES
 from optimizers.schedules import parse_schedule_ref
 from surfaces import SURFACES
 from tour import BY_KEY, DEFAULT
 from views.mapfig import PALETTE
+
+from .link import note, read_link
 
 MAX_PAGE_RUNS = 8
 WARMUP_FACTOR = 0.01
@@ -83,27 +86,83 @@ def _belongs(key: str, run_id: int) -> bool:
     return head in ("opt", "sched", "label", "color", "warm", "warmf", "p", "s", "del", "dup") and rest.split("-")[0] == str(run_id)
 
 
-def load_scenario(data: dict, preset: str | None = None, fit_view: bool = False) -> None:
-    """Put a (valid) scenario dict into the widgets."""
+def load_scenario(data: dict, preset: str | None = None, fit_view: bool = False, colours=()) -> list[tuple[str, dict]]:
+    """Put a (valid) scenario dict into the widgets. Returns notes (text, values) on what the
+    page's widgets cannot show: a run's own start point, a schedule sequence other than warm-up."""
+    notes = []
     surface = SURFACES[data["surface"]]
     st.session_state.surface = data["surface"]
     start = data.get("start", surface.default_start)
     st.session_state.start_x, st.session_state.start_y = float(start[0]), float(start[1])
     st.session_state.steps = int(data.get("steps", 200))
     clear_runs()
-    for run in data["runs"]:
-        new_run(run["optimizer"], run.get("params"), run.get("schedule"), run.get("label", ""))
+    for i, run in enumerate(data["runs"][:MAX_PAGE_RUNS]):
+        run_id = new_run(run["optimizer"], run.get("params"), run.get("schedule"), run.get("label", ""))
+        if i < len(colours):
+            st.session_state[f"color-{run_id}"] = colours[i]
+        if "start" in run and list(run["start"]) != list(start):
+            notes.append(note("run {n} has its own start point; the page starts every run at the common start", n=i + 1))
+        if run.get("schedule") and split_warmup(run["schedule"])[0] == "none" and parse_schedule_ref(run["schedule"])[0] != "none":
+            notes.append(note("run {n}: this schedule sequence cannot be edited in the page; the run uses a constant learning rate",
+                              n=i + 1))
+    if len(data["runs"]) > MAX_PAGE_RUNS:
+        notes.append(note("only the first {n} runs are shown", n=MAX_PAGE_RUNS))
     st.session_state.preset = preset
     st.session_state.fit_view = fit_view
+    return notes
 
 
 def load_preset(key: str) -> None:
     p = BY_KEY[key]
-    load_scenario(p.scenario, preset=key, fit_view=p.fit_view)
+    tr = translator(st.session_state.get("lang", DEFAULT_LANGUAGE))
+    data = dict(p.scenario, runs=[dict(r, label=tr(r["label"])) if r.get("label") else r for r in p.scenario["runs"]])
+    load_scenario(data, preset=key, fit_view=p.fit_view)
 
 
-def init_state() -> None:
-    if "run_ids" not in st.session_state:
+def on_language_change(previous: str) -> None:
+    """Labels that are a preset's own labels follow the language; the user's own stay."""
+    key = st.session_state.get("preset")
+    if not key:
+        return
+    old, new = translator(previous), translator(st.session_state.lang)
+    labels = {old(r["label"]): new(r["label"]) for r in BY_KEY[key].scenario["runs"] if r.get("label")}
+    for run_id in st.session_state.run_ids:
+        label = st.session_state.get(f"label-{run_id}", "")
+        if label in labels:
+            st.session_state[f"label-{run_id}"] = labels[label]
+
+
+def set_language(lang: str) -> None:
+    previous = st.session_state.lang
+    st.session_state.lang = lang
+    on_language_change(previous)
+
+
+def apply_link(params) -> list[tuple[str, dict]]:
+    """Restore the page from query parameters (untrusted); returns the notes to show."""
+    link = read_link(params, BY_KEY)
+    st.session_state.lang = link.lang or DEFAULT_LANGUAGE
+    st.session_state.present = bool(link.present)
+    st.session_state.view_mode = "3-D" if link.view == "3d" else "Map"
+    notes = list(link.notes)
+    if link.scenario is not None:
+        notes += load_scenario(link.scenario, preset=link.preset, fit_view=bool(link.fit), colours=link.colours)
+        on_language_change(DEFAULT_LANGUAGE)  # a tour scene's own run labels, in the link's language
+    else:
+        load_preset(link.preset or DEFAULT)
+        if link.fit is not None:
+            st.session_state.fit_view = link.fit
+    return notes
+
+
+def init_state(query_params=None) -> None:
+    """Once per session: from the share link if there is one, else the default tour scene."""
+    if "run_ids" in st.session_state:
+        return
+    if query_params:
+        st.session_state.link_notes = apply_link(query_params)
+    else:
+        st.session_state.setdefault("lang", DEFAULT_LANGUAGE)
         load_preset(DEFAULT)
 
 

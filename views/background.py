@@ -82,6 +82,14 @@ def grid_values(surface: Surface, view, width: int, height: int):
 
 def render_png(surface: Surface, view, width: int = 480, height: int = 400, levels: int = LEVELS):
     """(PNG bytes, ColourScale) for the surface over view = ((x0, x1), (y0, y1))."""
+    image, scale = render_image(surface, view, width, height, levels)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=True)
+    return buf.getvalue(), scale
+
+
+def render_image(surface: Surface, view, width: int, height: int, levels: int = LEVELS):
+    """(RGBA PIL image, ColourScale): banded colours, darker contour lines, non-finite transparent."""
     _, _, Z = grid_values(surface, view, width, height)
     known = min((p.value for p in surface.minima), default=None)
     scale = colour_scale(Z, known)
@@ -97,10 +105,7 @@ def render_png(surface: Surface, view, width: int = 480, height: int = 400, leve
     edge[:-1, :] |= band[:-1, :] != band[1:, :]
     rgb[edge] *= LINE_DARKEN
     rgba = np.concatenate([rgb, np.where(finite, 255.0, 0.0)[..., None]], axis=2)
-    image = Image.fromarray(np.flipud(rgba).round().astype(np.uint8), "RGBA")  # row 0 = top = y1
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=True)
-    return buf.getvalue(), scale
+    return Image.fromarray(np.flipud(rgba).round().astype(np.uint8), "RGBA"), scale  # row 0 = top = y1
 
 
 def data_uri(png: bytes) -> str:

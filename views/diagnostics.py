@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis import burst_steps, step_lengths, view_diagonal
+from i18n import ENGLISH
 from surfaces import Surface
 
 from .sampling import curve_indices
@@ -18,19 +19,20 @@ from .sampling import curve_indices
 ROWS = ("loss", "gradient", "lr", "sigma", "effective", "step")
 
 
-def _titles(surface: Surface, lower: float | None):
+def _titles(surface: Surface, lower: float | None, tr=ENGLISH):
     a, b = surface.axis_names
-    loss = "loss − L* (log)" if lower is not None else "loss"
-    return (loss, "gradient norm ‖g_t‖ (log)", "learning rate η_t (schedule)",
-            f"σ_t per coordinate (solid {a}, dotted {b})", f"effective step η_t/σ_t (solid {a}, dotted {b})",
-            "step length ‖θ_t − θ_{t−1}‖ (× burst)")
+    loss = tr("loss − L* (log)") if lower is not None else tr("loss")
+    return (loss, tr("gradient norm ‖g_t‖ (log)"), tr("learning rate η_t (schedule)"),
+            tr("σ_t per coordinate (solid {a}, dotted {b})", a=a, b=b),
+            tr("effective step η_t/σ_t (solid {a}, dotted {b})", a=a, b=b),
+            tr("step length ‖θ_t − θ_{t−1}‖ (× burst)"))
 
 
-def diagnostics_figure(surface: Surface, results, colours, height: int = 980) -> go.Figure:
+def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr=ENGLISH) -> go.Figure:
     lows = [p.value for p in surface.global_minima]
     lower = min(lows) if lows else None
     fig = make_subplots(rows=len(ROWS), cols=1, shared_xaxes=True, vertical_spacing=0.035,
-                        subplot_titles=_titles(surface, lower))
+                        subplot_titles=_titles(surface, lower, tr))
     scale = view_diagonal(surface)
 
     def add(row, y, c, name, group, dash="solid", show=False, steps=None):
@@ -41,7 +43,7 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980) ->
         keep = curve_indices(y)
         fig.add_trace(go.Scatter(x=x[keep], y=y[keep], mode="lines", name=name, legendgroup=group, showlegend=show,
                                  line=dict(color=c, width=1.6, dash=dash),
-                                 hovertemplate=f"{name}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>"), row=row, col=1)
+                                 hovertemplate=f"{name}<br>{tr('step')} %{{x}}<br>%{{y:.4g}}<extra></extra>"), row=row, col=1)
 
     for i, r in enumerate(results):
         c, g, name = colours[i], f"run{i}", r.label
@@ -62,9 +64,9 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980) ->
         bursts = burst_steps(lengths, scale)
         if len(bursts):
             shown = bursts[:: max(1, len(bursts) // 400)]
-            fig.add_trace(go.Scatter(x=shown + 1, y=lengths[shown], mode="markers", name=f"{name}: bursts", legendgroup=g,
+            fig.add_trace(go.Scatter(x=shown + 1, y=lengths[shown], mode="markers", name=f"{name}: {tr('bursts')}", legendgroup=g,
                                      showlegend=False, marker=dict(symbol="x", size=8, color="#D00000"),
-                                     hovertemplate=f"{name}: burst at step %{{x}}<br>length %{{y:.4g}}<extra></extra>"), row=6, col=1)
+                                     hovertemplate=f"{name}: {tr('burst at step')} %{{x}}<br>{tr('length')} %{{y:.4g}}<extra></extra>"), row=6, col=1)
         if r.diverged_at is not None:
             for row in range(1, len(ROWS) + 1):
                 fig.add_vline(x=r.diverged_at, line=dict(color=c, dash="dash", width=1), row=row, col=1)
@@ -72,7 +74,7 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980) ->
     for row in (1, 2, 4, 5, 6):
         fig.update_yaxes(type="log", row=row, col=1, exponentformat="power")
     fig.update_yaxes(exponentformat="power", row=3, col=1)
-    fig.update_xaxes(title_text="step t", row=len(ROWS), col=1)
+    fig.update_xaxes(title_text=tr("step t"), row=len(ROWS), col=1)
     fig.update_layout(height=height, margin=dict(l=60, r=20, t=70, b=40), hovermode="x unified",
                       legend=dict(orientation="h", yanchor="bottom", y=1.03, x=0))
     return fig

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from i18n import ENGLISH
 from surfaces import Surface
 
 from .background import ColourScale, data_uri, render_png
@@ -61,36 +62,38 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.2e}"
 
 
-def _colourbar_trace(scale: ColourScale) -> go.Scatter:
+def _colourbar_trace(scale: ColourScale, tr=ENGLISH) -> go.Scatter:
     """An invisible marker that only draws the colour bar for the background picture. On a log
     scale the ticks sit where loss − min = 10^k."""
     if scale.log:
         ks = np.arange(np.ceil(scale.lo), np.floor(scale.hi) + 1)
         ks = ks[:: max(1, int(np.ceil(len(ks) / 7)))]
-        ticks, text, title = ks, [f"10<sup>{int(k)}</sup>" for k in ks], "loss − min<br>(log)"
+        ticks, text, title = ks, [f"10<sup>{int(k)}</sup>" for k in ks], tr("loss − min<br>(log)")
     else:
         ticks = np.linspace(scale.lo, scale.hi, 6)
-        text, title = [_fmt(float(t)) for t in ticks], "loss"
+        text, title = [_fmt(float(t)) for t in ticks], tr("loss")
     return go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False, name="scale",
                       marker=dict(colorscale="Viridis", cmin=scale.lo, cmax=scale.hi, color=[scale.lo], showscale=True,
                                   colorbar=dict(title=dict(text=title, side="top"), tickvals=ticks, ticktext=text,
                                                 thickness=12, len=0.9)))
 
 
-def _click_grid(surface: Surface, view) -> go.Scatter:
+def _click_grid(surface: Surface, view, tr=ENGLISH) -> go.Scatter:
     (x0, x1), (y0, y1) = view
     X, Y = np.meshgrid(np.linspace(x0, x1, CLICK_GRID), np.linspace(y0, y1, CLICK_GRID))
     with np.errstate(all="ignore"):
         Z = surface.value(X, Y)
     a, b = surface.axis_names
-    return go.Scatter(x=X.ravel(), y=Y.ravel(), mode="markers", name="click to start here", showlegend=False,
+    return go.Scatter(x=X.ravel(), y=Y.ravel(), mode="markers", name=tr("click to start here"), showlegend=False,
                       marker=dict(size=14, opacity=0, color="white"), customdata=Z.ravel(),
-                      hovertemplate=f"{a} = %{{x:.4g}}<br>{b} = %{{y:.4g}}<br>loss = %{{customdata:.5g}}<br>click: start here<extra></extra>")
+                      hovertemplate=f"{a} = %{{x:.4g}}<br>{b} = %{{y:.4g}}<br>{tr('loss')} = %{{customdata:.5g}}<br>{tr('click: start here')}<extra></extra>")
 
 
 def map_figure(surface: Surface, results, colours=None, view=None, max_frames: int = MAX_FRAMES,
-               height: int = 620, png_size=(480, 400)) -> go.Figure:
-    """The contour map with every run animated together. `results`: engine RunResults."""
+               height: int = 620, png_size=(480, 400), tr=ENGLISH, large: bool = False) -> go.Figure:
+    """The contour map with every run animated together. `results`: engine RunResults.
+    large: presentation mode (big fonts, markers and lines for a projector)."""
+    k = 1.6 if large else 1.0  # size factor
     view = view or surface.domain
     colours = colours or [PALETTE[i % len(PALETTE)] for i in range(len(results))]
     (x0, x1), (y0, y1) = view
@@ -100,14 +103,14 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
     fig = AnimatedFigure()
     fig.add_layout_image(source=data_uri(png), xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0,
                          sizing="stretch", layer="below", opacity=1.0)
-    fig.add_trace(_colourbar_trace(scale))
-    fig.add_trace(_click_grid(surface, view))
+    fig.add_trace(_colourbar_trace(scale, tr))
+    fig.add_trace(_click_grid(surface, view, tr))
     for p in surface.critical_points:
         is_min = "minimum" in p.kind
-        fig.add_trace(go.Scatter(x=[p.x], y=[p.y], mode="markers", showlegend=False, name=p.kind,
-                                 marker=dict(symbol="star" if is_min else "diamond", size=15 if is_min else 11, color="white",
+        fig.add_trace(go.Scatter(x=[p.x], y=[p.y], mode="markers", showlegend=False, name=tr(p.kind),
+                                 marker=dict(symbol="star" if is_min else "diamond", size=(15 if is_min else 11) * k, color="white",
                                              line=dict(color="black", width=1.2)),
-                                 hovertemplate=f"{p.kind}<br>({p.x:.6g}, {p.y:.6g})<br>loss = {p.value:.6g}<extra></extra>"))
+                                 hovertemplate=f"{tr(p.kind)}<br>({p.x:.6g}, {p.y:.6g})<br>loss = {p.value:.6g}<extra></extra>"))
 
     n_steps = max((r.steps_taken for r in results), default=0)
     n_steps = max(n_steps, max((len(r.points) - 1 for r in results), default=0))
@@ -121,63 +124,64 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
             continue
         keep = path_indices(pts)
         fig.add_trace(go.Scatter(x=pts[keep, 0], y=pts[keep, 1], mode="lines", legendgroup=group, showlegend=False,
-                                 line=dict(color=c, width=1.5), opacity=0.6, name=r.label, customdata=keep,
-                                 hovertemplate=f"{r.label}<br>step %{{customdata}}<br>{a_name} = %{{x:.5g}}<br>{b_name} = %{{y:.5g}}<extra></extra>"))
+                                 line=dict(color=c, width=1.5 * k), opacity=0.6, name=r.label, customdata=keep,
+                                 hovertemplate=f"{r.label}<br>{tr('step')} %{{customdata}}<br>{a_name} = %{{x:.5g}}<br>{b_name} = %{{y:.5g}}<extra></extra>"))
         fig.add_trace(go.Scatter(x=[pts[0, 0]], y=[pts[0, 1]], mode="markers", legendgroup=group, showlegend=False,
-                                 marker=dict(symbol="circle-open", size=12, color=c, line=dict(width=2.5)),
-                                 hovertemplate=f"{r.label}: start<extra></extra>"))
+                                 marker=dict(symbol="circle-open", size=12 * k, color=c, line=dict(width=2.5 * k)),
+                                 hovertemplate=f"{r.label}: {tr('start')}<extra></extra>"))
         if r.diverged_at is not None:
             fig.add_trace(go.Scatter(x=[pts[-1, 0]], y=[pts[-1, 1]], mode="markers+text", legendgroup=group, showlegend=False,
-                                     marker=dict(symbol="x", size=16, color="#D00000", line=dict(color="white", width=1.5)),
-                                     text=[f"diverged at step {r.diverged_at}"], textposition="top center",
-                                     textfont=dict(color="white", size=12),
+                                     marker=dict(symbol="x", size=16 * k, color="#D00000", line=dict(color="white", width=1.5)),
+                                     text=[tr("diverged at step {step}", step=r.diverged_at)], textposition="top center",
+                                     textfont=dict(color="white", size=12 * k),
                                      hovertemplate=f"{r.label}: {r.reason}<extra></extra>"))
         else:
             fig.add_trace(go.Scatter(x=[pts[-1, 0]], y=[pts[-1, 1]], mode="markers", legendgroup=group, showlegend=False,
-                                     marker=dict(symbol="square", size=10, color=c, line=dict(color="white", width=1.5)),
-                                     hovertemplate=f"{r.label}: end, loss = {r.loss[-1]:.6g}<extra></extra>"))
+                                     marker=dict(symbol="square", size=10 * k, color=c, line=dict(color="white", width=1.5)),
+                                     hovertemplate=f"{r.label}: {tr('end, loss =')} {r.loss[-1]:.6g}<extra></extra>"))
         animated.append((i, r, c, group))
 
     first_animated = len(fig.data)
     for _, r, c, group in animated:
-        x, y, sizes = _tail(r.points, shown, 0)
+        x, y, sizes = _tail(r.points, shown, 0, 14 * k)
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=r.label, legendgroup=group,
-                                 line=dict(color=c, width=3), marker=dict(size=sizes, color=c, line=dict(color="white", width=2)),
+                                 line=dict(color=c, width=3 * k), marker=dict(size=sizes, color=c, line=dict(color="white", width=2)),
                                  hovertemplate=f"{r.label}<br>{a_name} = %{{x:.5g}}<br>{b_name} = %{{y:.5g}}<extra></extra>"))
     moving = list(range(first_animated, first_animated + len(animated)))
 
     # Frames as plain dicts, added without plotly.py's validation: 300 validated go.Frame objects
     # take ~1.5 s to build, these take ~0.05 s (they only hold x, y and marker sizes).
     frames = []
-    for k in range(len(shown)):
+    for j in range(len(shown)):
         data = []
         for _, r, _, _ in animated:
-            x, y, sizes = _tail(r.points, shown, k)
+            x, y, sizes = _tail(r.points, shown, j, 14 * k)
             data.append({"type": "scatter", "x": x, "y": y, "marker": {"size": sizes}})
-        frames.append({"data": data, "traces": moving, "name": str(k)})
+        frames.append({"data": data, "traces": moving, "name": str(j)})
 
     def play(duration):
         return dict(label="", method="animate",
                     args=[None, dict(frame=dict(duration=duration, redraw=False), transition=dict(duration=0),
                                      fromcurrent=True, mode="immediate")])
 
-    buttons = [dict(play(FRAME_MS), label="▶ Play"),
-               dict(label="❚❚ Pause", method="animate",
+    buttons = [dict(play(FRAME_MS), label=tr("▶ Play")),
+               dict(label=tr("❚❚ Pause"), method="animate",
                     args=[[None], dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")])]
     buttons += [dict(play(round(FRAME_MS * f)), label=label) for label, f in SPEEDS]
 
     # Jumps (slider, |◀, ▶|) redraw fully. Besides being one frame each, this repairs a plotly.js
     # bug: after a redraw=False animation, a click-select on the map throws (a moved trace has no
     # DOM node in its calcdata), so clicks to set the start only work again after a redraw.
-    def jump(k):
-        return [[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))]
+    def jump(j):
+        return [[str(j)], dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))]
 
-    buttons += [dict(label="|◀ Start", method="animate", args=jump(0)),
-                dict(label="End ▶|", method="animate", args=jump(len(shown) - 1))]
-    slider_steps = [dict(method="animate", label=f"{s:,}", args=jump(k)) for k, s in enumerate(shown)]
+    buttons += [dict(label=tr("|◀ Start"), method="animate", args=jump(0)),
+                dict(label=tr("End ▶|"), method="animate", args=jump(len(shown) - 1))]
+    slider_steps = [dict(method="animate", label=f"{s:,}", args=jump(j)) for j, s in enumerate(shown)]
     subsampled = n_steps + 1 > len(shown)
     fig.update_layout(
-        height=height, margin=dict(l=60, r=20, t=40, b=95), hovermode="closest", dragmode="pan",
+        height=height, margin=dict(l=60, r=20, t=40, b=150 if large else 95), hovermode="closest", dragmode="pan",
+        font=dict(size=round(12 * k)),
         xaxis=dict(range=[x0, x1], title=a_name, showgrid=False, zeroline=False, constrain="domain"),
         yaxis=dict(range=[y0, y1], title=b_name, showgrid=False, zeroline=False),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
@@ -186,19 +190,21 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
     )
     fig.raw_frames = frames
     fig.raw_layout = dict(
-        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-0.13, xanchor="left", yanchor="top",
-                          pad=dict(t=0, r=6), buttons=buttons)],
-        sliders=[dict(active=0, steps=slider_steps, x=0.42, len=0.58, y=-0.09, yanchor="top", pad=dict(t=10, b=0),
-                      currentvalue=dict(prefix="step ", font=dict(size=13)), transition=dict(duration=0))])
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-0.08 if large else -0.13, xanchor="left",
+                          yanchor="top", pad=dict(t=0, r=6), buttons=buttons)],
+        # Large: buttons on one row, the slider under them at full width.
+        sliders=[dict(active=0, steps=slider_steps, x=0 if large else 0.42, len=1 if large else 0.58, y=-0.15 if large else -0.09,
+                      yanchor="top", pad=dict(t=10, b=0),
+                      currentvalue=dict(prefix=tr("step") + " ", font=dict(size=round(13 * k))), transition=dict(duration=0))])
     return fig
 
 
-def _tail(points: np.ndarray, shown: np.ndarray, k: int):
+def _tail(points: np.ndarray, shown: np.ndarray, k: int, size: float = 14):
     """The last TAIL frame positions up to frame k (clipped to the run's last point), the current
     point drawn large. Runs that stopped early (diverged) stay at their last point."""
     last = len(points) - 1
     idx = np.minimum(shown[max(0, k - TAIL) : k + 1], last)
     idx = idx[np.concatenate([[True], idx[1:] != idx[:-1]])]  # no repeated points once a run has stopped
     sizes = np.zeros(len(idx))
-    sizes[-1] = 14
+    sizes[-1] = size
     return points[idx, 0], points[idx, 1], sizes

@@ -1,0 +1,84 @@
+"""Every English text the page can show: the keys the translation tables must have.
+
+    python -m i18n.catalog            lists the texts missing from zh-TW.json (and stale ones)
+
+Collected from (1) the source: calls tr("…") and note("…") with a literal text in app.py, ui/,
+views/ and optimizers/params.py; (2) the core's own texts: parameter meanings, optimizer
+summaries and sources, surface names and descriptions, critical-point kinds, why a run stopped,
+and the tour's titles, explanations and run labels.
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ["app.py", "ui", "views", "optimizers/params.py"]
+CALLS = {"tr", "note"}
+
+
+def _files():
+    for name in SOURCES:
+        path = ROOT / name
+        yield from (sorted(path.rglob("*.py")) if path.is_dir() else [path])
+
+
+def source_texts() -> set[str]:
+    found = set()
+    for f in _files():
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            fn = node.func
+            name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else None
+            first = node.args[0]
+            if name in CALLS and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found.add(first.value)
+    return found
+
+
+def core_texts() -> set[str]:
+    from optimizers import OPTIMIZERS, SCHEDULES
+    from optimizers.engine import REASONS
+    from surfaces import SURFACES
+    from tour import PRESETS
+    from ui.controls import summary
+
+    found = set(REASONS.values())
+    for registry in (OPTIMIZERS, SCHEDULES):
+        for cls in registry.values():
+            found |= {p.doc for p in cls.params.values()}
+    for cls in OPTIMIZERS.values():
+        found |= {summary(cls), cls.source}
+    for s in SURFACES.values():
+        found |= {s.title, s.description} | {p.kind for p in s.critical_points}
+    for p in PRESETS:
+        found |= {p.title, p.text} | {r["label"] for r in p.scenario["runs"] if r.get("label")}
+    return found
+
+
+def all_texts() -> set[str]:
+    return source_texts() | core_texts()
+
+
+def main() -> int:
+    from i18n import LANGUAGES, load_table
+    texts = all_texts()
+    status = 0
+    for lang in LANGUAGES:
+        if lang == "en":
+            continue
+        table = load_table(lang)
+        missing, stale = sorted(texts - table.keys()), sorted(table.keys() - texts)
+        print(f"{lang}: {len(texts)} texts, {len(missing)} missing, {len(stale)} stale")
+        for t in missing:
+            print("  missing:", repr(t))
+        for t in stale:
+            print("  stale:", repr(t))
+        status |= bool(missing or stale)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Share links: the page's whole state in the URL's query parameters, read back as untrusted input.
+
+    ?v=1&s=<scenario>&c=0072B2-E69F00&lang=zh-TW&fit=1&view=3d&present=1&p=burst
+
+  v        link format version (1)
+  s        the scenario in the cli.py / scenario-file format: compact JSON, deflated, base64url
+  c        run colours, hex, '-'-separated, in run order
+  lang     en | zh-TW
+  fit      1: fit the view to the whole paths
+  view     map | 3d
+  present  1: presentation mode
+  p        the tour preset whose text is shown
+
+Reading never raises: every part that cannot be read is dropped (the page uses its default) and a
+note says what was ignored and why. Notes are (English text, values) pairs for the translator.
+No Streamlit here, so the tests can feed it anything.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import zlib
+from dataclasses import dataclass, field
+
+from optimizers import ValidationError
+from scenario import FORMAT_VERSION, MAX_RUNS, MAX_STEPS, SCENARIO_KEYS, parse_point, parse_run, valid_steps
+from surfaces import SURFACES
+
+LINK_VERSION = 1
+MAX_PARAM_CHARS = 8000  # longest value read; browsers and servers cut URLs beyond ~8–16 kB
+MAX_INFLATED = 200_000  # a deflated bomb stops here
+LANGS = ("en", "zh-TW")
+VIEWS = ("map", "3d")
+HEX = re.compile(r"^[0-9A-Fa-f]{6}$")
+DEFAULT_STEPS = 200
+
+
+def note(text: str, **values) -> tuple[str, dict]:
+    """A message for the user as (English text, values); the page translates it."""
+    return text, values
+
+
+@dataclass
+class LinkState:
+    scenario: dict | None = None  # valid scenario dict (possibly with runs dropped), or None
+    colours: list[str] = field(default_factory=list)
+    lang: str | None = None
+    fit: bool | None = None
+    view: str | None = None
+    present: bool | None = None
+    preset: str | None = None
+    notes: list[tuple[str, dict]] = field(default_factory=list)
+
+    def note(self, text: str, **values) -> None:
+        self.notes.append(note(text, **values))
+
+
+def encode_scenario(data: dict) -> str:
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii").rstrip("=")
+
+
+def decode_scenario(text: str):
+    """base64url(deflate(JSON)) → the JSON value. ValueError with a short reason otherwise."""
+    if len(text) > MAX_PARAM_CHARS:
+        raise ValueError(f"longer than {MAX_PARAM_CHARS:,} characters")
+    try:
+        packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise ValueError("not base64url text") from None
+    inflater = zlib.decompressobj()
+    try:
+        raw = inflater.decompress(packed, MAX_INFLATED)
+    except zlib.error:
+        raise ValueError("not deflated data") from None
+    if inflater.unconsumed_tail:
+        raise ValueError(f"unpacks to more than {MAX_INFLATED:,} bytes")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=lambda c: float(c))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ValueError("not JSON") from None
+
+
+def link_params(scenario: dict, colours, lang: str, fit: bool, view: str, present: bool, preset: str | None) -> dict[str, str]:
+    """The query parameters for the page's state; defaults are left out to keep links short."""
+    params = {"v": str(LINK_VERSION), "s": encode_scenario(scenario)}
+    if colours:
+        params["c"] = "-".join(c.lstrip("#").upper() for c in colours)
+    if lang != LANGS[0]:
+        params["lang"] = lang
+    if fit:
+        params["fit"] = "1"
+    if view != VIEWS[0]:
+        params["view"] = view
+    if present:
+        params["present"] = "1"
+    if preset:
+        params["p"] = preset
+    return params
+
+
+def _flag(state: LinkState, name: str, value: str) -> bool | None:
+    if value in ("1", "0"):
+        return value == "1"
+    state.note("{name}={value} is not 0 or 1", name=name, value=value[:20])
+    return None
+
+
+def read_link(params, presets=()) -> LinkState:
+    """Query parameters (a mapping of str → str, or → list of str) → LinkState."""
+    state = LinkState()
+    get = {}
+    for k, v in dict(params).items():
+        v = v[-1] if isinstance(v, (list, tuple)) and v else v
+        if isinstance(k, str) and isinstance(v, str):
+            get[k] = v[:MAX_PARAM_CHARS + 1]
+    known = {"v", "s", "c", "lang", "fit", "view", "present", "p"}
+    for k in get:
+        if k not in known:
+            state.note("unknown link parameter {name}", name=k[:30])
+    version = get.get("v", str(LINK_VERSION))
+    if version != str(LINK_VERSION):
+        state.note("link version {version} is not readable by this app (it reads version {mine}); "
+                   "the scenario was ignored", version=version[:10], mine=LINK_VERSION)
+        get.pop("s", None)
+    if "lang" in get:
+        if get["lang"] in LANGS:
+            state.lang = get["lang"]
+        else:
+            state.note("language {value} is not available (en, zh-TW)", value=get["lang"][:20])
+    if "view" in get:
+        if get["view"] in VIEWS:
+            state.view = get["view"]
+        else:
+            state.note("view={value} is not map or 3d", value=get["view"][:20])
+    for name in ("fit", "present"):
+        if name in get:
+            setattr(state, name, _flag(state, name, get[name]))
+    if "p" in get:
+        if get["p"] in presets:
+            state.preset = get["p"]
+        else:
+            state.note("there is no tour scene {value}", value=get["p"][:30])
+    if "s" in get:
+        try:
+            data = decode_scenario(get["s"])
+        except ValueError as e:
+            state.note("the scenario could not be read ({reason}); the default scene is shown", reason=str(e))
+        else:
+            state.scenario = salvage_scenario(data, state)
+    if "c" in get:
+        parts = get["c"].split("-")
+        if all(HEX.match(p) for p in parts) and len(parts) <= MAX_RUNS:
+            state.colours = ["#" + p.upper() for p in parts]
+        else:
+            state.note("the colours could not be read; default colours are used")
+    return state
+
+
+def salvage_scenario(data, state: LinkState, max_runs: int = MAX_RUNS) -> dict | None:
+    """Keep what is valid in a scenario from outside: unknown keys, a bad start or steps and
+    invalid runs are dropped with a note each; None (with a note) when nothing usable is left."""
+    if not isinstance(data, dict):
+        state.note("the scenario is not a JSON object; the default scene is shown")
+        return None
+    for k in data:
+        if k not in SCENARIO_KEYS:
+            state.note("unknown scenario key {name}", name=str(k)[:30])
+    if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+        state.note("scenario version {version} is not readable; the default scene is shown", version=str(data.get("version"))[:10])
+        return None
+    name = data.get("surface")
+    if not isinstance(name, str) or name not in SURFACES:
+        state.note("unknown surface {name}; the default scene is shown", name=str(name)[:40])
+        return None
+    surface = SURFACES[name]
+    start = surface.default_start
+    if "start" in data:
+        try:
+            start = parse_point(data["start"], "start")
+        except ValidationError as e:
+            state.note("{error}; the surface's default start is used", error=str(e))
+    steps = data.get("steps", DEFAULT_STEPS)
+    if not valid_steps(steps):
+        state.note("steps must be an integer from 1 to {max}; {steps} steps are used", max=f"{MAX_STEPS:,}", steps=DEFAULT_STEPS)
+        steps = DEFAULT_STEPS
+    runs = data.get("runs")
+    if not isinstance(runs, list):
+        state.note("the scenario has no list of runs; the default scene is shown")
+        return None
+    kept = []
+    for i, run in enumerate(runs[:MAX_RUNS]):
+        try:
+            parse_run(run, i, start, int(steps))
+        except ValidationError as e:
+            state.note("run {n} was ignored: {error}", n=i + 1, error=str(e))
+            continue
+        if len(kept) == max_runs:
+            state.note("only the first {n} runs are shown", n=max_runs)
+            break
+        kept.append(run)
+    if len(runs) > MAX_RUNS:
+        state.note("only the first {n} runs are shown", n=min(MAX_RUNS, max_runs))
+    if not kept:
+        state.note("no run could be read; the default scene is shown")
+        return None
+    return {"surface": name, "start": list(start), "steps": int(steps), "runs": kept}

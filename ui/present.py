@@ -1,0 +1,75 @@
+"""Presentation mode (for a projector) and keyboard control of the map's animation.
+
+Streamlit has no key events for a chart, so a small script (st.html with JavaScript, run in the
+page itself) listens on the document and drives the map's animation through the page's plotly.js
+(window.Plotly): space plays or pauses, ← and → move one frame, Home and End jump to the first and
+last frame. Keys typed into an input field are left alone. The script carries no user text.
+"""
+from __future__ import annotations
+
+from views.mapfig import FRAME_MS
+
+PRESENT_CSS = """<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {display: none !important;}
+.block-container, [data-testid="stMainBlockContainer"] {padding-top: 3.2rem !important; max-width: 100% !important;}
+[data-testid="stMain"] p, [data-testid="stMain"] li {font-size: 1.35rem; line-height: 1.5;}
+[data-testid="stMain"] h1 {font-size: 2.2rem;}
+[data-testid="stMain"] button p {font-size: 1.15rem;}
+</style>"""
+
+KEYS_JS = """<script>
+const FRAME_MS = __FRAME_MS__;
+(function () {
+  if (window.__descentLabKeys) return;  // Plotly itself may load later, with the first chart
+  window.__descentLabKeys = true;
+  const playing = new WeakMap();
+  function mapChart() {
+    for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+      const fl = gd._fullLayout;
+      if (fl && fl.sliders && fl.sliders.length && fl.updatemenus && fl.updatemenus.length) return gd;
+    }
+    return null;
+  }
+  function watch(gd) {
+    if (playing.has(gd)) return;
+    playing.set(gd, false);
+    gd.on('plotly_animatingframe', () => playing.set(gd, true));
+    gd.on('plotly_animated', () => playing.set(gd, false));
+    gd.on('plotly_animationinterrupted', () => playing.set(gd, false));
+  }
+  const still = {mode: 'immediate', transition: {duration: 0}};
+  function play(gd) {
+    Plotly.animate(gd, null, Object.assign({fromcurrent: true, frame: {duration: FRAME_MS, redraw: false}}, still)).catch(() => {});
+  }
+  function pause(gd) {
+    playing.set(gd, false);
+    return Plotly.animate(gd, [null], Object.assign({frame: {duration: 0, redraw: false}}, still)).catch(() => {});
+  }
+  function pauseThen(gd, next) {
+    // Jumps wait for the pause to settle: two animate calls at once can drop the second.
+    if (playing.get(gd)) pause(gd).then(next); else next();
+  }
+  function toFrame(gd, k) {
+    // A jump redraws, as the slider's own steps do (this also keeps map clicks working).
+    const n = gd._fullLayout.sliders[0].steps.length;
+    k = Math.max(0, Math.min(n - 1, k));
+    Plotly.animate(gd, [String(k)], Object.assign({frame: {duration: 0, redraw: true}}, still)).catch(() => {});
+  }
+  window.addEventListener('keydown', (e) => {
+    const t = e.target, tag = (t && t.tagName || '').toLowerCase();
+    if (tag === 'input' || tag === 'textarea' || tag === 'select' || (t && t.isContentEditable)) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const gd = window.Plotly ? mapChart() : null;
+    if (!gd) return;
+    watch(gd);
+    const active = gd._fullLayout.sliders[0].active || 0;
+    if (e.code === 'Space') { if (playing.get(gd)) pause(gd); else { playing.set(gd, true); play(gd); } }
+    else if (e.key === 'ArrowRight') pauseThen(gd, () => toFrame(gd, active + 1));
+    else if (e.key === 'ArrowLeft') pauseThen(gd, () => toFrame(gd, active - 1));
+    else if (e.key === 'Home') pauseThen(gd, () => toFrame(gd, 0));
+    else if (e.key === 'End') pauseThen(gd, () => toFrame(gd, gd._fullLayout.sliders[0].steps.length - 1));
+    else return;
+    e.preventDefault();
+  }, true);
+})();
+</script>""".replace("__FRAME_MS__", str(FRAME_MS))

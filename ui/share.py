@@ -1,0 +1,134 @@
+"""Share, save, load and export, as the page shows them.
+
+The share link is the address bar itself (app.py writes the state into st.query_params on every
+run); here it is also printed with a copy button. Save/load use the scenario file format of
+cli.py. Exports: CSV/JSON/HTML/PNG are made when their button is pressed (deferred downloads);
+GIF/MP4 take a few seconds, so they are made on request with a progress bar and then offered.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from optimizers import ValidationError
+from records import row_count, trace_json, trajectories_csv
+from scenario import MAX_FILE_BYTES, read_scenario_json
+from tour import BY_KEY
+from views import export as ex
+
+from .state import load_scenario
+
+
+def page_url() -> str:
+    try:
+        url = st.context.url or ""
+    except Exception:  # AppTest and older servers have no URL; a relative link still works
+        url = ""
+    return url.split("?")[0] or "http://localhost:8501/"
+
+
+def on_upload() -> None:
+    """A scenario file from the user's disk (untrusted): loaded, or a message and nothing changed."""
+    file = st.session_state.get("upload")
+    if file is None:
+        return
+    try:
+        scenario = read_scenario_json(file.getvalue()[: MAX_FILE_BYTES + 1], file.name[:80])
+    except ValidationError as e:
+        st.session_state.upload_error = str(e)
+        return
+    st.session_state.upload_error = None
+    st.session_state.link_notes = load_scenario(scenario.to_dict())
+
+
+def share_section(scenario, tr) -> None:
+    with st.expander(tr("Share, save, load"), expanded=False):
+        st.caption(tr("The address bar always holds this view (scenario, colours, language, view options): "
+                      "copy it from there or from here."))
+        st.code(page_url() + "?" + urlencode(st.query_params.to_dict()), language=None, wrap_lines=True)
+        st.download_button(tr("Save scenario (JSON)"), data=json.dumps(scenario.to_dict(), indent=2, ensure_ascii=False),
+                           file_name="scenario.json", mime="application/json", on_click="ignore", width="stretch",
+                           help=tr("The same format as cli.py reads."))
+        st.file_uploader(tr("Load a scenario file"), type=["json"], key="upload", on_change=on_upload,
+                         help=tr("A .json scenario as saved here or written for cli.py (at most 1 MB)."))
+        error = st.session_state.get("upload_error")
+        if error:
+            st.error(tr("That file is not a valid scenario: {error}", error=error))
+
+
+def _title(tr, surface) -> tuple[str, str]:
+    preset = BY_KEY.get(st.session_state.get("preset") or "")
+    if preset:
+        return tr(preset.title), tr(preset.text)
+    return tr(surface.title), tr(surface.description)
+
+
+FAST_ROWS = 20_000  # rows of CSV/JSON written in well under a second
+
+
+def _data_export(col, kind, label, make, file_name, mime, big, key, tr, help_) -> None:
+    """A deferred download when it is quick to make; else a button that makes it with a
+    progress bar, then the download."""
+    if not big:
+        col.download_button(label, data=make, file_name=file_name, mime=mime, on_click="ignore", width="stretch", help=help_)
+        return
+    if col.button(tr("Prepare {what}", what=label), key=f"make_{kind}", width="stretch", help=help_):
+        bar = col.progress(0.0, text=tr("Writing {kind}…", kind=kind))
+        data = make(lambda f: bar.progress(f, text=tr("Writing {kind}…", kind=kind)))
+        bar.empty()
+        st.session_state[f"made_{kind}"] = (key, data)
+    made = st.session_state.get(f"made_{kind}")
+    if made and made[0] == key:
+        col.download_button(tr("Download {kind} ({size} MB)", kind=kind, size=f"{len(made[1]) / 1e6:.1f}"), data=made[1],
+                            file_name=file_name, mime=mime, on_click="ignore", key=f"get_{kind}", width="stretch")
+
+
+def export_section(scenario, results, map_fig, colours, view, tr) -> None:
+    surface = scenario.surface_obj
+    title, text = _title(tr, surface)
+    lang = st.session_state.get("lang", "en")
+    with st.expander(tr("Export: data, standalone page, pictures")):
+        key = (json.dumps(scenario.to_dict(), sort_keys=True), tuple(colours), str(view), lang, title)
+        c1, c2, c3 = st.columns(3)
+        big = row_count(results) > FAST_ROWS  # ≥ ~1 s to write: made on request, with a progress bar
+        _data_export(c1, "CSV", tr("Trajectories (CSV)"), lambda progress=None: trajectories_csv(results, progress),
+                     "descent-lab-trajectories.csv", "text/csv", big, key, tr,
+                     tr("One row per run and step: point, loss, gradient, η, σ, η/σ and momentum per coordinate."))
+        _data_export(c2, "JSON", tr("Trajectories (JSON)"), lambda progress=None: trace_json(scenario, results, progress),
+                     "descent-lab-trajectories.json", "application/json", big, key, tr,
+                     tr("The scenario and every recorded quantity per step, as cli.py trace prints it."))
+        c3.download_button(tr("Animated map (HTML)"), data=lambda: ex.html_bytes(map_fig, title, text, lang),
+                           file_name="descent-lab.html", mime="text/html", on_click="ignore", width="stretch",
+                           help=tr("A standalone page with the player: it plays offline, e.g. from a USB stick."))
+        longest = max(max(r.steps_taken for r in results), max(len(r.points) - 1 for r in results))
+        p1, p2 = st.columns([2, 1], vertical_alignment="bottom")
+        step = p1.number_input(tr("Step shown in the PNG"), key="png_step", min_value=0, max_value=max(longest, 0),
+                               value=longest, step=1)
+        p2.download_button(tr("Picture (PNG)"), on_click="ignore", width="stretch", file_name=f"descent-lab-step-{step}.png",
+                           mime="image/png",
+                           data=lambda: ex.png_bytes(ex.frame_image(surface, results, list(colours), view, step=step, tr=tr, title=title)))
+        st.caption(tr("The camera icon above the map saves the frame on screen as PNG, too."))
+
+        frames = st.slider(tr("Frames in the GIF / MP4"), 30, ex.MAX_EXPORT_FRAMES, ex.GIF_FRAMES, step=10, key="gif_frames",
+                           help=tr("25 frames per second; the steps are spread evenly over the frames."))
+        kinds = ["GIF"] + (["MP4"] if ex.mp4_available() else [])
+        wanted = key + (frames,)
+        cols = st.columns(len(kinds))
+        for col, kind in zip(cols, kinds):
+            if col.button(tr("Make {kind}", kind=kind), key=f"make_{kind}", width="stretch"):
+                bar = st.progress(0.0, text=tr("Drawing {n} frames…", n=frames))
+                images = ex.animation_frames(surface, results, list(colours), view, frames=frames, tr=tr, title=title,
+                                             progress=lambda f, bar=bar: bar.progress(0.8 * f, text=tr("Drawing {n} frames…", n=frames)))
+                bar.progress(0.85, text=tr("Encoding {kind}…", kind=kind))
+                data = ex.gif_bytes(images) if kind == "GIF" else ex.mp4_bytes(images)
+                bar.empty()
+                st.session_state[f"made_{kind}"] = (wanted, data)
+            made = st.session_state.get(f"made_{kind}")
+            if made and made[0] == wanted:
+                col.download_button(tr("Download {kind} ({size} MB)", kind=kind, size=f"{len(made[1]) / 1e6:.1f}"), data=made[1],
+                                    file_name=f"descent-lab.{kind.lower()}", mime="image/gif" if kind == "GIF" else "video/mp4",
+                                    on_click="ignore", key=f"get_{kind}", width="stretch")
+        if "MP4" not in kinds:
+            st.caption(tr("MP4 needs the imageio-ffmpeg package on the server."))
