@@ -4,6 +4,7 @@ Load the page, choose a preset, press Play: the path advances and the contour pi
 drawn during and after play (checked on screenshot pixels). Screenshots go to tests/artifacts/.
 """
 import io
+import json
 import os
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 sync_api = pytest.importorskip("playwright.sync_api")
 from PIL import Image  # noqa: E402
 
-from tests.browser import CHROMIUM, active_frame, launch, map_box, streamlit_server, wait_for_map  # noqa: E402
+from tests.browser import CHROMIUM, GD, active_frame, launch, map_box, streamlit_server, wait_for_map  # noqa: E402
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is missing (bash scripts/test.sh installs it)", allow_module_level=True)
@@ -91,3 +92,110 @@ def test_a_click_on_the_map_sets_the_start_point(page):
     assert float(start_b.input_value()) != old
     wait_for_map(page)
     page.screenshot(path=os.path.join(ARTIFACTS, "after-click.png"))
+
+
+def test_keys_step_and_play_the_map(page):
+    page.locator("h1").first.click()  # focus the page, not an input
+    page.keyboard.press("Home")
+    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active === 0", timeout=10_000)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active === 2", timeout=10_000)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active === 1", timeout=10_000)
+    page.keyboard.press("Space")
+    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active > 10", timeout=10_000)
+    page.keyboard.press("Space")
+    page.wait_for_timeout(300)
+    paused = active_frame(page)
+    page.wait_for_timeout(800)
+    assert active_frame(page) == paused
+    page.keyboard.press("End")
+    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active === {GD.format(i=0)}._fullLayout.sliders[0].steps.length - 1",
+                           timeout=10_000)
+
+
+def legend_names(page):
+    return page.evaluate(f"{GD.format(i=0)}.data.filter(t => t.mode === 'lines+markers').map(t => [t.name, t.line.color])")
+
+
+def test_a_share_link_opens_the_same_scenario_in_a_new_session(page):
+    page.get_by_role("button", name="5 · Learning-rate decay removes the bursts").click()
+    page.get_by_text("Learning-rate scheduling: let η shrink", exact=False).wait_for()
+    page.wait_for_function("location.search.includes('p=decay')", timeout=30_000)
+    before = page.evaluate("location.search")
+    steps = page.get_by_role("spinbutton", name="Steps", exact=True)
+    steps.fill("2500")
+    steps.press("Enter")
+    page.wait_for_function(f"location.search !== {json.dumps(before)}", timeout=30_000)
+    wait_for_map(page)
+    page.wait_for_timeout(1500)
+    link, names = page.url, legend_names(page)
+    other = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
+    fresh = other.new_page()
+    fresh.goto(link)
+    wait_for_map(fresh)
+    fresh.wait_for_timeout(1000)
+    assert legend_names(fresh) == names
+    assert fresh.get_by_role("spinbutton", name="Steps", exact=True).input_value() == "2500"
+    assert fresh.evaluate(f"{GD.format(i=0)}._fullLayout.sliders[0].steps.slice(-1)[0].label") == "2,500"
+    fresh.screenshot(path=os.path.join(ARTIFACTS, "share-link.png"))
+    other.close()
+
+
+def test_a_share_link_in_chinese_and_presentation_mode(page):
+    url = page.url.split("?")[0] + "?v=1&lang=zh-TW&present=1&p=burst"
+    other = page.context.browser.new_context(viewport={"width": 1600, "height": 1000})
+    pg = other.new_page()
+    pg.goto(url)
+    wait_for_map(pg)
+    pg.get_by_text("梯度下降實驗室").first.wait_for()
+    pg.get_by_text("離開簡報模式").first.wait_for()
+    assert not pg.locator('section[data-testid="stSidebar"]').is_visible()
+    assert pg.evaluate(f"{GD.format(i=0)}._fullLayout.updatemenus[0].buttons[0].label") == "▶ 播放"
+    pg.wait_for_timeout(1000)
+    pg.screenshot(path=os.path.join(ARTIFACTS, "presentation-zh.png"))
+    pg.keyboard.press("PageDown")  # next tour scene
+    pg.get_by_role("heading", name="5 · 學習率衰減消除暴衝").wait_for()
+    other.close()
+
+
+def test_loading_a_scenario_file_and_a_bad_one(page, tmp_path):
+    page.goto(page.url.split("?")[0])
+    wait_for_map(page)
+    page.get_by_text("Share, save, load").click()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"surface": "rosenbrock", "runs": [{"optimizer": "Adamm"}]}')
+    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(bad))
+    page.get_by_text("That file is not a valid scenario", exact=False).wait_for(timeout=30_000)
+    page.get_by_text("unknown optimizer 'Adamm'", exact=False).first.wait_for()
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"surface": "himmelblau", "start": [0.5, -0.5], "steps": 300,
+                                "runs": [{"optimizer": "SGD", "params": {"lr": 0.01}, "label": "from a file"}]}))
+    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(good))
+    page.wait_for_function(f"(() => {{ const gd = {GD.format(i=0)}; return gd && gd.data && "
+                           "gd.data.some(t => t.name === 'from a file'); })()", timeout=60_000)
+    assert page.get_by_role("spinbutton", name="Steps", exact=True).input_value() == "300"
+
+
+def test_the_exported_html_plays_offline_from_a_file(page, tmp_path):
+    from scenario import parse_scenario, run_scenario
+    from tour import BY_KEY
+    from views.export import html_bytes
+    from views.mapfig import map_figure
+    sc = parse_scenario(BY_KEY["adam"].scenario)
+    path = tmp_path / "descent-lab.html"
+    path.write_bytes(html_bytes(map_figure(sc.surface_obj, run_scenario(sc)), "Adam", "offline"))
+    context = page.context.browser.new_context(offline=True)
+    pg = context.new_page()
+    requests = []
+    pg.on("request", lambda r: requests.append(r.url))
+    pg.goto(path.as_uri())
+    wait_for_map(pg)
+    assert active_frame(pg) == 0
+    pg.locator("g.updatemenu-button").filter(has_text="Play").first.click()
+    pg.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active > 10", timeout=20_000)
+    assert contour_drawn(np.asarray(Image.open(io.BytesIO(pg.screenshot(clip=map_box(pg)))).convert("RGB")).astype(int))
+    pg.screenshot(path=os.path.join(ARTIFACTS, "exported-html.png"))
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    context.close()

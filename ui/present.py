@@ -22,7 +22,6 @@ const FRAME_MS = __FRAME_MS__;
 (function () {
   if (window.__descentLabKeys) return;  // Plotly itself may load later, with the first chart
   window.__descentLabKeys = true;
-  const playing = new WeakMap();
   function mapChart() {
     for (const gd of document.querySelectorAll('.js-plotly-plot')) {
       const fl = gd._fullLayout;
@@ -30,30 +29,30 @@ const FRAME_MS = __FRAME_MS__;
     }
     return null;
   }
-  function watch(gd) {
-    if (playing.has(gd)) return;
-    playing.set(gd, false);
-    gd.on('plotly_animatingframe', () => playing.set(gd, true));
-    gd.on('plotly_animated', () => playing.set(gd, false));
-    gd.on('plotly_animationinterrupted', () => playing.set(gd, false));
+  let pending = null;  // the frame a key jump is on its way to (keys can come faster than frames)
+  function playing(gd) {
+    // plotly.js keeps the frames still to show in a queue while an animation runs.
+    const t = gd._transitionData;
+    return pending === null && !!(t && t._frameQueue && t._frameQueue.length);
   }
   const still = {mode: 'immediate', transition: {duration: 0}};
   function play(gd) {
     Plotly.animate(gd, null, Object.assign({fromcurrent: true, frame: {duration: FRAME_MS, redraw: false}}, still)).catch(() => {});
   }
   function pause(gd) {
-    playing.set(gd, false);
     return Plotly.animate(gd, [null], Object.assign({frame: {duration: 0, redraw: false}}, still)).catch(() => {});
   }
   function pauseThen(gd, next) {
     // Jumps wait for the pause to settle: two animate calls at once can drop the second.
-    if (playing.get(gd)) pause(gd).then(next); else next();
+    if (playing(gd)) pause(gd).then(next); else next();
   }
   function toFrame(gd, k) {
     // A jump redraws, as the slider's own steps do (this also keeps map clicks working).
     const n = gd._fullLayout.sliders[0].steps.length;
     k = Math.max(0, Math.min(n - 1, k));
-    Plotly.animate(gd, [String(k)], Object.assign({frame: {duration: 0, redraw: true}}, still)).catch(() => {});
+    pending = k;
+    Plotly.animate(gd, [String(k)], Object.assign({frame: {duration: 0, redraw: true}}, still))
+      .catch(() => {}).then(() => { if (pending === k) pending = null; });
   }
   window.addEventListener('keydown', (e) => {
     const t = e.target, tag = (t && t.tagName || '').toLowerCase();
@@ -61,9 +60,8 @@ const FRAME_MS = __FRAME_MS__;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const gd = window.Plotly ? mapChart() : null;
     if (!gd) return;
-    watch(gd);
-    const active = gd._fullLayout.sliders[0].active || 0;
-    if (e.code === 'Space') { if (playing.get(gd)) pause(gd); else { playing.set(gd, true); play(gd); } }
+    const active = pending !== null ? pending : (gd._fullLayout.sliders[0].active || 0);
+    if (e.code === 'Space') { if (playing(gd)) pause(gd); else play(gd); }
     else if (e.key === 'ArrowRight') pauseThen(gd, () => toFrame(gd, active + 1));
     else if (e.key === 'ArrowLeft') pauseThen(gd, () => toFrame(gd, active - 1));
     else if (e.key === 'Home') pauseThen(gd, () => toFrame(gd, 0));
