@@ -180,7 +180,7 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
     slider_steps = [dict(method="animate", label=f"{s:,}", args=jump(j)) for j, s in enumerate(shown)]
     subsampled = n_steps + 1 > len(shown)
     fig.update_layout(
-        height=height, margin=dict(l=60, r=20, t=40, b=170 if large else 95), hovermode="closest", dragmode="pan",
+        height=height, margin=dict(l=60, r=20, t=40, b=240 if large else 95), hovermode="closest", dragmode="pan",
         font=dict(size=round(12 * k)),
         xaxis=dict(range=[x0, x1], title=a_name, showgrid=False, zeroline=False, constrain="domain"),
         yaxis=dict(range=[y0, y1], title=b_name, showgrid=False, zeroline=False),
@@ -190,10 +190,10 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
     )
     fig.raw_frames = frames
     fig.raw_layout = dict(
-        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-0.12 if large else -0.13, xanchor="left",
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-0.2 if large else -0.13, xanchor="left",
                           yanchor="top", pad=dict(t=0, r=6), buttons=buttons)],
         # Large: buttons on one row, the slider under them at full width.
-        sliders=[dict(active=0, steps=slider_steps, x=0 if large else 0.42, len=1 if large else 0.58, y=-0.2 if large else -0.09,
+        sliders=[dict(active=0, steps=slider_steps, x=0 if large else 0.42, len=1 if large else 0.58, y=-0.3 if large else -0.09,
                       yanchor="top", pad=dict(t=10, b=0),
                       currentvalue=dict(prefix=tr("step") + " ", font=dict(size=round(13 * k))), transition=dict(duration=0))])
     return fig
