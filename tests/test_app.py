@@ -157,3 +157,29 @@ def test_fit_view_widens_the_map_to_the_whole_paths():
     at.toggle(key="fit_view").set_value(True).run()
     wide = map_spec(at)["layout"]["yaxis"]["range"]
     assert narrow == [-5, 5] and wide[1] > 6
+
+
+def test_make_gif_on_the_page_gives_a_gif_with_the_chosen_frames():
+    import io
+
+    from PIL import Image
+    at = fresh()
+    at.slider(key="gif_frames").set_value(40).run()
+    at.button(key="make_GIF").click().run()
+    assert not at.exception
+    wanted, data = at.session_state["made_GIF"]
+    gif = Image.open(io.BytesIO(data))
+    assert gif.n_frames == 40 and gif.size == (800, 640)
+    assert any("GIF" in b.label and "MB" in b.label for b in at.get("download_button"))
+
+
+def test_long_runs_prepare_csv_with_a_button_and_short_runs_download_directly():
+    at = fresh()
+    labels = [b.label for b in at.get("download_button")]
+    assert "Trajectories (CSV)" in labels  # 3,000 steps: a direct download
+    at.button(key="preset-crawl").click().run()
+    assert "Trajectories (CSV)" not in [b.label for b in at.get("download_button")]
+    at.button(key="make_CSV").click().run()
+    assert not at.exception
+    _, text = at.session_state["made_CSV"]
+    assert text.count("\n") == 1 + 100_001

@@ -176,6 +176,12 @@ def test_loading_a_scenario_file_and_a_bad_one(page, tmp_path):
     page.wait_for_function(f"(() => {{ const gd = {GD.format(i=0)}; return gd && gd.data && "
                            "gd.data.some(t => t.name === 'from a file'); })()", timeout=60_000)
     assert page.get_by_role("spinbutton", name="Steps", exact=True).input_value() == "300"
+    # Save gives back the same scenario, in the format cli.py reads
+    from scenario import parse_scenario
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Save scenario (JSON)").click()
+    saved = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert parse_scenario(saved) == parse_scenario(json.loads(good.read_text()))
 
 
 def test_the_exported_html_plays_offline_from_a_file(page, tmp_path):
