@@ -26,7 +26,8 @@ def page_url() -> str:
         url = st.context.url or ""
     except Exception:  # AppTest and older servers have no URL; a relative link still works
         url = ""
-    return url.split("?")[0] or "http://localhost:8501/"
+    base = url.split("?")[0] or "http://localhost:8501"
+    return base if base.endswith("/") else base + "/"
 
 
 def on_upload() -> None:
