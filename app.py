@@ -15,9 +15,10 @@ from analysis import summarize, view_diagonal
 from i18n import LANGUAGES, translator
 from optimizers import OPTIMIZERS, ValidationError
 from scenario import parse_run, parse_scenario, run_scenario
-from surfaces import SURFACES
+from surfaces import CUSTOM, SURFACES
 from tour import BY_KEY, PRESETS
 from ui.controls import runs_section, summary
+from ui.formula import formula_section, show_gradient
 from ui.link import link_params
 from ui.present import KEYS_JS, PRESENT_CSS
 from ui.share import export_section, share_section
@@ -75,10 +76,14 @@ with st.sidebar:
                 st.button(tr(p.title), key=f"preset-{p.key}", on_click=load_preset, args=(p.key,), width="stretch")
 
     st.subheader(tr("Surface"))
-    surface_name = st.selectbox(tr("Error surface"), list(SURFACES), key="surface", on_change=on_surface_change,
-                                format_func=lambda n: tr(SURFACES[n].title))
-    surface = SURFACES[surface_name]
-    st.caption(tr(surface.description))
+    surface_name = st.selectbox(tr("Error surface"), [*SURFACES, CUSTOM], key="surface", on_change=on_surface_change,
+                                format_func=lambda n: tr("✎ Your own formula f(x, y)") if n == CUSTOM else tr(SURFACES[n].title))
+    if surface_name == CUSTOM:
+        spec = formula_section(tr)
+        surface, surface_field = spec.surface, spec.to_dict()
+    else:
+        surface, surface_field = SURFACES[surface_name], surface_name
+        st.caption(tr(surface.description))
     a, b = surface.axis_names
     c1, c2 = st.columns(2)
     x0 = c1.number_input(tr("start {axis}", axis=a), key="start_x", format="%g", min_value=-1e6, max_value=1e6,
@@ -127,7 +132,7 @@ if not valid:
     st.error(tr("No run can be computed: fix the settings shown in red on the left."))
     st.stop()
 
-scenario = parse_scenario({"surface": surface_name, "start": [x0, y0], "steps": steps, "runs": [r for r, _ in valid]})
+scenario = parse_scenario({"surface": surface_field, "start": [x0, y0], "steps": steps, "runs": [r for r, _ in valid]})
 scenario_dict = scenario.to_dict()
 key = json.dumps(scenario_dict, sort_keys=True)
 colours = tuple(c for _, c in valid)
@@ -150,6 +155,8 @@ for r in results:
 
 chart_col, side_col = st.columns([3, 1]) if present else (st.container(), None)
 with chart_col:
+    if surface.gradient_formula and not present:
+        show_gradient(surface, tr)
     mode = st.segmented_control(tr("View"), ["Map", "3-D"], default="Map", key="view_mode", label_visibility="collapsed",
                                 format_func=lambda m: tr("Map") if m == "Map" else tr("3-D surface"))
     if mode == "3-D":
@@ -239,4 +246,8 @@ with st.expander(tr("The surface")):
     st.latex(surface.formula)
     mins = ", ".join(tr("({x}, {y}) with loss {value}", x=f"{m.x:.6g}", y=f"{m.y:.6g}", value=f"{m.value:.6g}")
                      for m in surface.minima) or tr("none listed")
-    st.markdown(f"{tr(surface.description)}  \n{tr('Known minima: {minima}.', minima=mins)}  \n{surface.reference}")
+    if surface.estimated:
+        found = tr("Estimated minima (a multi-start search inside the view, not exact): {minima}.", minima=mins)
+        st.markdown(f"{found}  \n{tr(surface.reference)}")
+    else:
+        st.markdown(f"{tr(surface.description)}  \n{tr('Known minima: {minima}.', minima=mins)}  \n{surface.reference}")

@@ -4,6 +4,10 @@
     python cli.py list                    surfaces, optimizers and schedules with their parameters
     python cli.py export SCENARIO.json --html out.html --gif out.gif --csv out.csv --png out.png
                                           [--json F] [--mp4 F] [--frames N] [--step K] [--fit] [--lang zh-TW]
+    python cli.py formula "x^2 + 10*y^2" [--domain X0 X1 Y0 Y1]
+                                          a typed surface: its exact gradient and estimated minima, as JSON
+
+A scenario file's "surface" is a name from `list` or {"formula": "…", "domain": [[x0, x1], [y0, y1]]}.
 
 A bad scenario exits with status 2 and one line on stderr.
 """
@@ -15,7 +19,7 @@ import sys
 
 from optimizers import OPTIMIZERS, SCHEDULES, ValidationError
 from records import trace_dict, trajectories_csv
-from scenario import MAX_FILE_BYTES, read_scenario_json, run_scenario
+from scenario import MAX_FILE_BYTES, parse_surface, read_scenario_json, run_scenario
 from surfaces import SURFACES
 
 
@@ -73,10 +77,24 @@ def export(args) -> list[str]:
     return done
 
 
+def formula(text: str, domain) -> dict:
+    """A typed surface as JSON: the formula as read, its gradient (text and LaTeX), minima estimates."""
+    from surfaces.parse import FUNCTIONS
+
+    spec = parse_surface({"formula": text, "domain": [domain[:2], domain[2:]]})
+    s = spec.surface
+    return {"formula": s.description.removeprefix("f(x, y) = "), "domain": spec.to_dict()["domain"],
+            "latex": s.formula, "gradient_latex": list(s.gradient_formula),
+            "default_start": list(s.default_start), "functions": sorted(FUNCTIONS),
+            "estimated_minima": [{"x": p.x, "y": p.y, "value": p.value, "kind": p.kind} for p in s.minima]}
+
+
 def listing() -> str:
     lines = ["SURFACES"]
     for s in SURFACES.values():
         lines.append(f"  {s.name:20s} {s.description}")
+    lines.append(f"  {'(typed)':20s} {{\"formula\": \"x^2 + 10*y^2\", \"domain\": [[-3, 3], [-3, 3]]}}: "
+                 "+ - * / ^ **, x, y, pi, e, sin cos tan exp log log10 sqrt abs tanh sinh cosh atan min max")
     lines.append("\nOPTIMIZERS (name: parameter=default, allowed range)")
     for o in OPTIMIZERS.values():
         lines.append(f"  {o.name} [{o.source}]")
@@ -96,6 +114,10 @@ def main(argv=None) -> int:
     t = sub.add_parser("trace", help="run a scenario and print its trajectories as JSON")
     t.add_argument("scenario")
     sub.add_parser("list", help="list surfaces, optimizers, schedules and their parameters")
+    fm = sub.add_parser("formula", help="read a typed surface f(x, y): print its gradient and estimated minima as JSON")
+    fm.add_argument("text", help='the formula, e.g. "x^2 + 10*y^2" (quote it for the shell)')
+    fm.add_argument("--domain", type=float, nargs=4, default=[-3.0, 3.0, -3.0, 3.0], metavar=("X0", "X1", "Y0", "Y1"),
+                    help="the view (default -3 3 -3 3)")
     e = sub.add_parser("export", help="run a scenario and write data files, a standalone HTML page, pictures")
     e.add_argument("scenario")
     for ext, what in (("json", "trajectories as JSON (as `trace` prints)"), ("csv", "trajectories, one row per run and step"),
@@ -111,6 +133,9 @@ def main(argv=None) -> int:
     try:
         if args.cmd == "list":
             print(listing())
+        elif args.cmd == "formula":
+            json.dump(formula(args.text, args.domain), sys.stdout, allow_nan=False, ensure_ascii=False)
+            sys.stdout.write("\n")
         elif args.cmd == "export":
             print("\n".join(export(args)))
         else:

@@ -1,6 +1,7 @@
 """The scenario: one JSON-able description of a run set, validated as untrusted input.
 
-    {"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": 500,
+    {"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": 500,   (or a typed surface:
+     "surface": {"formula": "x^2 + 10*y^2", "domain": [[-3, 3], [-3, 3]]})
      "runs": [{"optimizer": "Adam", "params": {"lr": 0.05, "betas": [0.9, 0.999]},
                "schedule": {"name": "CosineAnnealingLR", "params": {"T_max": 500}},
                "label": "Adam + cosine", "start": [-1.5, 2.0]}]}
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from optimizers import OPTIMIZERS, SCHEDULES, RunResult, RunSpec, ValidationError, simulate
 from optimizers.schedules import parse_schedule_ref
-from surfaces import SURFACES, Surface
+from surfaces import SURFACES, FormulaError, FormulaSpec, Surface, formula_surface, parse_domain
 
 MAX_STEPS = 100_000
 MAX_RUNS = 16
@@ -26,18 +27,19 @@ MAX_FILE_BYTES = 1_000_000
 FORMAT_VERSION = 1
 SCENARIO_KEYS = ("version", "surface", "start", "steps", "runs")
 RUN_KEYS = ("optimizer", "params", "schedule", "label", "start")
+FORMULA_KEYS = ("formula", "domain")
 
 
 @dataclass(frozen=True)
 class Scenario:
-    surface: str
+    surface: str | FormulaSpec  # a built-in surface's name, or a typed formula with its view
     start: tuple[float, float]
     steps: int
     runs: tuple[RunSpec, ...]
 
     @property
     def surface_obj(self) -> Surface:
-        return SURFACES[self.surface]
+        return self.surface.surface if isinstance(self.surface, FormulaSpec) else SURFACES[self.surface]
 
     def to_dict(self) -> dict:
         runs = []
@@ -50,7 +52,8 @@ class Scenario:
             if tuple(r.start) != tuple(self.start):
                 d["start"] = list(r.start)
             runs.append(d)
-        return {"version": FORMAT_VERSION, "surface": self.surface, "start": list(self.start), "steps": self.steps, "runs": runs}
+        surface = self.surface.to_dict() if isinstance(self.surface, FormulaSpec) else self.surface
+        return {"version": FORMAT_VERSION, "surface": surface, "start": list(self.start), "steps": self.steps, "runs": runs}
 
 
 def _jsonable(v):
@@ -83,10 +86,8 @@ def parse_scenario(data) -> Scenario:
         raise ValidationError(f"unknown scenario key {str(unknown[0])[:40]!r}; allowed: {', '.join(SCENARIO_KEYS)}")
     if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
         raise ValidationError(f"unsupported scenario version {str(data.get('version'))[:20]}; this app reads version {FORMAT_VERSION}")
-    name = data.get("surface")
-    if name not in SURFACES:
-        raise ValidationError(f"unknown surface {str(name)[:40]!r}; choose one of: {', '.join(SURFACES)}")
-    surface = SURFACES[name]
+    name = parse_surface(data.get("surface"))
+    surface = name.surface if isinstance(name, FormulaSpec) else SURFACES[name]
     start = parse_point(data["start"], "start") if "start" in data else surface.default_start
     steps = data.get("steps", 200)
     if not valid_steps(steps):
@@ -98,6 +99,27 @@ def parse_scenario(data) -> Scenario:
     if len(runs) > MAX_RUNS:
         raise ValidationError(f"at most {MAX_RUNS} runs, got {len(runs)}")
     return Scenario(name, start, steps, tuple(parse_run(r, i, start, steps) for i, r in enumerate(runs)))
+
+
+def parse_surface(value) -> str | FormulaSpec:
+    """A surface name, or {"formula": text, "domain": [[x0, x1], [y0, y1]]} (checked and built)."""
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in FORMULA_KEYS]
+        if unknown:
+            raise ValidationError(f"surface has unknown key {str(unknown[0])[:40]!r}; allowed: {', '.join(FORMULA_KEYS)}")
+        text = value.get("formula")
+        if not isinstance(text, str):
+            raise ValidationError("surface.formula must be text, e.g. \"x^2 + 10*y^2\"")
+        try:
+            spec = FormulaSpec(text.strip(), parse_domain(value.get("domain", [[-3, 3], [-3, 3]])))
+            formula_surface(spec.formula, spec.domain)
+        except FormulaError as e:
+            raise ValidationError(f"surface.{'domain' if e.kind == 'domain' else 'formula'}: {e}") from None
+        return spec
+    if value not in SURFACES:
+        raise ValidationError(f"unknown surface {str(value)[:40]!r}; choose one of: {', '.join(SURFACES)}, "
+                              "or {\"formula\": …, \"domain\": …}")
+    return value
 
 
 def parse_run(run, index: int, start, steps: int) -> RunSpec:

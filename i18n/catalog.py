@@ -5,6 +5,7 @@
 Collected from (1) the source: calls tr("…") and note("…") with a literal text in app.py, ui/,
 views/ and optimizers/params.py; (2) the core's own texts: parameter meanings, optimizer
 summaries and sources, surface names and descriptions, critical-point kinds, why a run stopped,
+why a typed formula was refused, the formula examples,
 and the tour's titles, explanations and run labels.
 """
 from __future__ import annotations
@@ -41,11 +42,15 @@ def source_texts() -> set[str]:
 def core_texts() -> set[str]:
     from optimizers import OPTIMIZERS, SCHEDULES
     from optimizers.engine import REASONS
-    from surfaces import SURFACES
+    from surfaces import SURFACES, formula_surface
+    from surfaces.custom import EXAMPLES
+    from surfaces.parse import MESSAGES, WORDS
     from tour import PRESETS
     from ui.controls import summary
 
-    found = set(REASONS.values())
+    found = set(REASONS.values()) | set(MESSAGES.values()) | set(EXAMPLES) | set(WORDS)
+    typed = formula_surface("x^2")
+    found |= {typed.title, typed.reference}
     for registry in (OPTIMIZERS, SCHEDULES):
         for cls in registry.values():
             found |= {p.doc for p in cls.params.values()}

@@ -37,6 +37,9 @@ class Surface:
     formula: str = ""  # LaTeX, for the page
     axis_names: tuple[str, str] = ("x", "y")
     reference: str = ""
+    gradient_formula: tuple = ()  # LaTeX of ∂f/∂x, ∂f/∂y (None where too long to show); typed formulas only
+    estimated: bool = False  # critical points are numerical estimates, not known values
+    source: str = ""  # the typed formula, as typed
 
     @property
     def minima(self) -> tuple[CriticalPoint, ...]:

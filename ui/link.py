@@ -25,7 +25,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from optimizers import ValidationError
-from scenario import FORMAT_VERSION, MAX_RUNS, MAX_STEPS, SCENARIO_KEYS, parse_point, parse_run, valid_steps
+from scenario import FORMAT_VERSION, MAX_RUNS, MAX_STEPS, SCENARIO_KEYS, parse_point, parse_run, parse_surface, valid_steps
 from surfaces import SURFACES
 
 LINK_VERSION = 1
@@ -172,10 +172,18 @@ def salvage_scenario(data, state: LinkState, max_runs: int = MAX_RUNS) -> dict |
         state.note("scenario version {version} is not readable; the default scene is shown", version=str(data.get("version"))[:10])
         return None
     name = data.get("surface")
-    if not isinstance(name, str) or name not in SURFACES:
+    if isinstance(name, dict):  # a typed formula: refused as a whole if any of it is refused
+        try:
+            spec = parse_surface(name)
+        except ValidationError as e:
+            state.note("the typed surface was refused ({error}); the default scene is shown", error=str(e))
+            return None
+        surface, name = spec.surface, spec.to_dict()
+    elif not isinstance(name, str) or name not in SURFACES:
         state.note("unknown surface {name}; the default scene is shown", name=str(name)[:40])
         return None
-    surface = SURFACES[name]
+    else:
+        surface = SURFACES[name]
     start = surface.default_start
     if "start" in data:
         try:

@@ -11,10 +11,12 @@ import streamlit as st
 from i18n import DEFAULT_LANGUAGE, translator
 from optimizers import OPTIMIZERS, SCHEDULES
 from optimizers.schedules import parse_schedule_ref
-from surfaces import SURFACES
+from scenario import parse_surface
+from surfaces import CUSTOM, SURFACES
 from tour import BY_KEY, DEFAULT
 from views.mapfig import PALETTE
 
+from .formula import init_formula_state, set_formula
 from .link import note, read_link
 
 MAX_PAGE_RUNS = 8
@@ -90,8 +92,13 @@ def load_scenario(data: dict, preset: str | None = None, fit_view: bool = False,
     """Put a (valid) scenario dict into the widgets. Returns notes (text, values) on what the
     page's widgets cannot show: a run's own start point, a schedule sequence other than warm-up."""
     notes = []
-    surface = SURFACES[data["surface"]]
-    st.session_state.surface = data["surface"]
+    if isinstance(data["surface"], dict):  # a typed formula (already validated)
+        spec = parse_surface(data["surface"])
+        set_formula(spec)
+        surface, st.session_state.surface = spec.surface, CUSTOM
+    else:
+        surface = SURFACES[data["surface"]]
+        st.session_state.surface = data["surface"]
     start = data.get("start", surface.default_start)
     st.session_state.start_x, st.session_state.start_y = float(start[0]), float(start[1])
     st.session_state.steps = int(data.get("steps", 200))
@@ -167,7 +174,11 @@ def init_state(query_params=None) -> None:
 
 
 def on_surface_change() -> None:
-    surface = SURFACES[st.session_state.surface]
+    if st.session_state.surface == CUSTOM:
+        init_formula_state()
+        surface = st.session_state.formula_valid.surface
+    else:
+        surface = SURFACES[st.session_state.surface]
     st.session_state.start_x, st.session_state.start_y = map(float, surface.default_start)
     st.session_state.preset = None
 

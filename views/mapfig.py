@@ -107,10 +107,11 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
     fig.add_trace(_click_grid(surface, view, tr))
     for p in surface.critical_points:
         is_min = "minimum" in p.kind
-        fig.add_trace(go.Scatter(x=[p.x], y=[p.y], mode="markers", showlegend=False, name=tr(p.kind),
+        kind = tr(p.kind) + (" " + tr("(estimate)") if surface.estimated else "")
+        fig.add_trace(go.Scatter(x=[p.x], y=[p.y], mode="markers", showlegend=False, name=kind,
                                  marker=dict(symbol="star" if is_min else "diamond", size=(15 if is_min else 11) * k, color="white",
                                              line=dict(color="black", width=1.2)),
-                                 hovertemplate=f"{tr(p.kind)}<br>({p.x:.6g}, {p.y:.6g})<br>loss = {p.value:.6g}<extra></extra>"))
+                                 hovertemplate=f"{kind}<br>({p.x:.6g}, {p.y:.6g})<br>loss = {p.value:.6g}<extra></extra>"))
 
     n_steps = max((r.steps_taken for r in results), default=0)
     n_steps = max(n_steps, max((len(r.points) - 1 for r in results), default=0))
