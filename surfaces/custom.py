@@ -76,10 +76,10 @@ def _build(text: str, domain) -> Surface:
     except TooComplex:
         raise FormulaError("complex", max=graph.max_nodes) from None
     roots = [f, fx, fy]
+    program = graph.program(roots)
 
     def value_and_grad(x, y):
-        shape = np.broadcast(np.asarray(x), np.asarray(y)).shape
-        return tuple(np.array(np.broadcast_to(v, shape), dtype=float) for v in graph.evaluate(roots, x, y))
+        return tuple(program(x, y))
 
     local = _local(graph, roots)
     minima = estimate_minima(local, domain)
@@ -113,9 +113,10 @@ def _local(graph, roots):
     finally:
         graph.max_nodes = max(graph.max_nodes, len(graph.nodes))
 
+    program = graph.program(nodes)
+
     def local(x, y):
-        values = graph.evaluate(nodes, x, y)
-        return (*values, 0.0, 0.0, 0.0)[:6]
+        return (*program(x, y), 0.0, 0.0, 0.0)[:6]
     return local
 
 

@@ -23,6 +23,10 @@ _NUMPY = {"neg": np.negative, "sin": np.sin, "cos": np.cos, "tan": np.tan, "exp"
           "div": np.divide, "pow": np.power, "min": np.minimum, "max": np.maximum}
 
 
+def _select(a, b, p, q):
+    return np.where(np.asarray(a) <= b, p, q)
+
+
 class TooComplex(Exception):
     """The graph grew past its node budget (a derivative of a very long formula)."""
 
@@ -261,25 +265,48 @@ class Graph:
     def evaluate(self, roots: list[int], x, y) -> list[np.ndarray]:
         """Values of the root nodes at arrays x, y (one shape), each node computed once. Points
         where a value is not finite give inf or NaN there, never an error."""
-        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        vals: dict[int, object] = {}
-        with np.errstate(all="ignore"):
-            for n in self._reachable(roots):
-                key = self.nodes[n]
-                op = key[0]
-                if op == "num":
-                    vals[n] = key[1]
-                elif op == "const":
-                    vals[n] = CONSTANTS[key[1]]
-                elif op == "var":
-                    vals[n] = x if key[1] == "x" else y
-                elif op == "select":
-                    a, b, p, q = (vals[k] for k in key[1:])
-                    vals[n] = np.where(np.asarray(a) <= b, p, q)
-                else:
-                    vals[n] = _NUMPY[op](*(vals[k] for k in key[1:]))
-        shape = np.broadcast(x, y).shape
-        return [np.broadcast_to(np.asarray(vals[r], dtype=float), shape) for r in roots]
+        return self.program(roots)(x, y)
+
+    def program(self, roots: list[int]):
+        """evaluate(roots, ·, ·) made once: the needed nodes in order as (slot, function, argument
+        slots), so that a call per engine step is a short loop with no graph walking."""
+        order = self._reachable(roots)
+        slot = {n: i for i, n in enumerate(order)}
+        init: list[object] = [None] * len(order)
+        steps, xs, ys = [], [], []
+        for n in order:
+            key = self.nodes[n]
+            op = key[0]
+            if op == "num":
+                init[slot[n]] = key[1]
+            elif op == "const":
+                init[slot[n]] = CONSTANTS[key[1]]
+            elif op == "var":
+                (xs if key[1] == "x" else ys).append(slot[n])
+            else:
+                steps.append((slot[n], _select if op == "select" else _NUMPY[op], [slot[k] for k in key[1:]]))
+        outputs = [slot[r] for r in roots]
+
+        def run(x, y) -> list[np.ndarray]:
+            x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+            vals = list(init)
+            for i in xs:
+                vals[i] = x
+            for i in ys:
+                vals[i] = y
+            with np.errstate(all="ignore"):
+                for out, fn, args in steps:
+                    vals[out] = fn(*[vals[a] for a in args])
+            shape = np.broadcast(x, y).shape
+            out = []
+            for o in outputs:
+                v = vals[o]
+                if v is x or v is y:  # f = x: a copy, not the caller's array
+                    v = v.copy()
+                v = np.asarray(v, dtype=float)
+                out.append(v if v.shape == shape else np.broadcast_to(v, shape).copy())
+            return out
+        return run
 
     def constant_value(self, i: int) -> float:
         """The value of a node that depends on neither x nor y."""

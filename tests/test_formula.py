@@ -7,6 +7,7 @@ import math
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -52,19 +53,22 @@ HOSTILE = [
 
 @pytest.fixture
 def spies(monkeypatch):
-    """eval/exec/compile/os.system/subprocess record any call made during a parse (none may be)."""
-    calls = []
+    """eval/exec/compile/os.system/subprocess record any call made on this thread during a parse
+    (none may be). Other threads (a server left by another test) go through to the real ones."""
+    calls, here = [], threading.get_ident()
 
-    def spy(name):
+    def spy(name, real):
         def record(*a, **k):
+            if threading.get_ident() != here:
+                return real(*a, **k)
             calls.append(name)
             raise AssertionError(f"{name} was called")
         return record
 
     for name in ("eval", "exec", "compile"):
-        monkeypatch.setattr(builtins, name, spy(name))
-    monkeypatch.setattr(os, "system", spy("os.system"))
-    monkeypatch.setattr(subprocess, "Popen", spy("subprocess.Popen"))
+        monkeypatch.setattr(builtins, name, spy(name, getattr(builtins, name)))
+    monkeypatch.setattr(os, "system", spy("os.system", os.system))
+    monkeypatch.setattr(subprocess, "Popen", spy("subprocess.Popen", subprocess.Popen))
     return calls
 
 
