@@ -157,7 +157,7 @@ chart_col, side_col = st.columns([3, 1]) if present else (st.container(), None)
 with chart_col:
     if surface.gradient_formula and not present:
         show_gradient(surface, tr)
-    mode = st.segmented_control(tr("View"), ["Map", "3-D"], default="Map", key="view_mode", label_visibility="collapsed",
+    mode = st.segmented_control(tr("View"), ["Map", "3-D"], key="view_mode", label_visibility="collapsed",
                                 format_func=lambda m: tr("Map") if m == "Map" else tr("3-D surface"))
     if mode == "3-D":
         st.plotly_chart(figure_3d(key, colours, view, tr), key="surface3d", theme=None)

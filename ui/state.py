@@ -166,6 +166,7 @@ def init_state(query_params=None) -> None:
     """Once per session: from the share link if there is one, else the default tour scene."""
     if "run_ids" in st.session_state:
         return
+    st.session_state.setdefault("view_mode", "Map")  # the widget's value lives here (no default= as well)
     if query_params:
         st.session_state.link_notes = apply_link(query_params)
     else:
