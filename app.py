@@ -23,6 +23,7 @@ from ui.link import link_params
 from ui.present import KEYS_JS, PRESENT_CSS
 from ui.share import export_section, share_section
 from ui.state import init_state, load_preset, on_language_change, on_map_select, on_surface_change, set_language
+from ui.stepper import step_through
 from views.diagnostics import diagnostics_figure
 from views.latex import update_rule_latex
 from views.mapfig import CLICK_TRACE, fit_view, map_figure
@@ -143,7 +144,7 @@ with st.spinner(tr("Computing trajectories…")):
 
 # The address bar is the share link: the state as it is now, written back on every run.
 mode = st.session_state.get("view_mode") or "Map"
-wanted = link_params(scenario_dict, colours, st.session_state.lang, fit, "3d" if mode == "3-D" else "map", present,
+wanted = link_params(scenario_dict, colours, st.session_state.lang, fit, {"3-D": "3d", "Step": "step"}.get(mode, "map"), present,
                      st.session_state.get("preset"))
 if st.query_params.to_dict() != wanted:
     st.query_params.from_dict(wanted)
@@ -157,9 +158,11 @@ chart_col, side_col = st.columns([3, 1]) if present else (st.container(), None)
 with chart_col:
     if surface.gradient_formula and not present:
         show_gradient(surface, tr)
-    mode = st.segmented_control(tr("View"), ["Map", "3-D"], key="view_mode", label_visibility="collapsed",
-                                format_func=lambda m: tr("Map") if m == "Map" else tr("3-D surface"))
-    if mode == "3-D":
+    mode = st.segmented_control(tr("View"), ["Map", "3-D", "Step"], key="view_mode", label_visibility="collapsed",
+                                format_func=lambda m: {"Map": tr("Map"), "3-D": tr("3-D surface"), "Step": tr("Step through")}[m])
+    if mode == "Step":
+        step_through(results, surface, view, colours, tr, large=present)
+    elif mode == "3-D":
         st.plotly_chart(figure_3d(key, colours, view, tr), key="surface3d", theme=None)
     else:
         st.plotly_chart(map_fig, key="map", theme=None, on_select=partial(on_map_select, CLICK_TRACE), selection_mode="points",

@@ -47,8 +47,9 @@ def core_texts() -> set[str]:
     from surfaces.parse import MESSAGES, WORDS
     from tour import PRESETS
     from ui.controls import summary
+    from views.stepfig import CAUSES
 
-    found = set(REASONS.values()) | set(MESSAGES.values()) | set(EXAMPLES) | set(WORDS)
+    found = set(REASONS.values()) | set(CAUSES.values()) | set(MESSAGES.values()) | set(EXAMPLES) | set(WORDS)
     typed = formula_surface("x^2")
     found |= {typed.title, typed.reference}
     for registry in (OPTIMIZERS, SCHEDULES):

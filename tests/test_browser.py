@@ -205,3 +205,34 @@ def test_the_exported_html_plays_offline_from_a_file(page, tmp_path):
     pg.screenshot(path=os.path.join(ARTIFACTS, "exported-html.png"))
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     context.close()
+
+
+STEP_ARROW = ("(() => { const gd = document.querySelectorAll('.js-plotly-plot')[0];"
+              " const a = gd.layout.annotations.filter(a => a.name === 'step')[0];"
+              " return [gd.layout.meta.t, a.ax, a.ay, a.x, a.y]; })()")
+
+
+def test_step_through_moves_the_arrows_one_update_at_a_time(page):
+    """Step through the burst scene: Next, then the → key twice; each time the Δθ arrow starts at
+    the engine's next point θ_{t−1} and the panel says the new update number."""
+    from scenario import parse_scenario, run_scenario
+    from tour import BY_KEY
+    (r,) = run_scenario(parse_scenario(BY_KEY["burst"].scenario))
+    page.goto(page.url.split("?")[0] + "?p=burst&view=step")
+    page.get_by_text("update 1 of 3,000", exact=False).first.wait_for(timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot')[0]?.layout?.meta?.t === 1", timeout=30_000)
+    seen = [page.evaluate(STEP_ARROW)]
+    page.get_by_role("button", name="Next ▶").click()
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot')[0]?.layout?.meta?.t === 2", timeout=30_000)
+    seen.append(page.evaluate(STEP_ARROW))
+    page.locator("h1").first.click()  # focus the page, not an input: the keys go to the buttons' shortcuts
+    for t in (3, 4):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot')[0]?.layout?.meta?.t === {t}", timeout=30_000)
+        seen.append(page.evaluate(STEP_ARROW))
+    for t, ax, ay, _x, _y in seen:
+        assert (ax, ay) == pytest.approx(tuple(r.points[t - 1]), rel=1e-9)  # the arrow starts at θ_{t−1}
+    starts = [tuple(s[1:3]) for s in seen]
+    assert len(set(starts)) == 4  # it moved at every step
+    page.get_by_text("update 4 of 3,000", exact=False).first.wait_for()
+    page.screenshot(path=os.path.join(ARTIFACTS, "step-through.png"))

@@ -7,7 +7,7 @@
   c        run colours, hex, '-'-separated, in run order
   lang     en | zh-TW
   fit      1: fit the view to the whole paths
-  view     map | 3d
+  view     map | 3d | step
   present  1: presentation mode
   p        the tour preset whose text is shown
 
@@ -32,7 +32,7 @@ LINK_VERSION = 1
 MAX_PARAM_CHARS = 8000  # longest value read; browsers and servers cut URLs beyond ~8–16 kB
 MAX_INFLATED = 200_000  # a deflated bomb stops here
 LANGS = ("en", "zh-TW")
-VIEWS = ("map", "3d")
+VIEWS = ("map", "3d", "step")
 HEX = re.compile(r"^[0-9A-Fa-f]{6}$")
 DEFAULT_STEPS = 200
 
@@ -134,7 +134,7 @@ def read_link(params, presets=()) -> LinkState:
         if get["view"] in VIEWS:
             state.view = get["view"]
         else:
-            state.note("view={value} is not map or 3d", value=get["view"][:20])
+            state.note("view={value} is not map, 3d or step", value=get["view"][:20])
     for name in ("fit", "present"):
         if name in get:
             setattr(state, name, _flag(state, name, get[name]))

@@ -150,7 +150,7 @@ def apply_link(params) -> list[tuple[str, dict]]:
     link = read_link(params, BY_KEY)
     st.session_state.lang = link.lang or DEFAULT_LANGUAGE
     st.session_state.present = bool(link.present)
-    st.session_state.view_mode = "3-D" if link.view == "3d" else "Map"
+    st.session_state.view_mode = {"3d": "3-D", "step": "Step"}.get(link.view, "Map")
     notes = list(link.notes)
     if link.scenario is not None:
         notes += load_scenario(link.scenario, preset=link.preset, fit_view=bool(link.fit), colours=link.colours)

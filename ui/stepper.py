@@ -1,0 +1,67 @@
+"""The "Step through" view: one run, one update at a time, with its parts drawn and written out.
+
+A fragment, so Next / Previous rerun only this part of the page (the engine's record is cached).
+Buttons have keys: ← → one update, Home / End the first / last, B the next burst.
+"""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from analysis import view_diagonal
+from views.stepfig import bursts_of, explain_step, panel_latex, step_figure
+
+
+def _go(t: int) -> None:
+    st.session_state.step_t = int(t)
+
+
+@st.fragment
+def step_through(results, surface, view, colours, tr, large: bool = False) -> None:
+    st.selectbox(tr("Run to step through"), list(range(len(results))), key="step_run",
+                 format_func=lambda i: results[i].label)
+    i = min(int(st.session_state.get("step_run") or 0), len(results) - 1)
+    r = results[i]
+    last = len(r.points) - 1  # updates with a point after them (a diverged run's last one has none)
+    if last < 1:
+        st.info(tr("This run took no step that can be shown: {reason}", reason=tr(r.reason_text, **r.reason_values)
+                   if r.reason_text else "—"))
+        return
+    t = int(np.clip(st.session_state.get("step_t") or 1, 1, last))
+    st.session_state.step_t = t
+    scale = view_diagonal(surface)
+    bursts = bursts_of(r, scale)
+    later = bursts[bursts > t]
+    cols = st.columns([1, 1, 1, 1, 1.3, 1.4])
+    cols[0].button(tr("|◀ Start"), key="step_first", on_click=_go, args=(1,), shortcut="Home", width="stretch")
+    cols[1].button(tr("◀ Previous"), key="step_prev", on_click=_go, args=(max(1, t - 1),), shortcut="Left",
+                   disabled=t <= 1, width="stretch")
+    cols[2].button(tr("Next ▶"), key="step_next", on_click=_go, args=(min(last, t + 1),), shortcut="Right",
+                   disabled=t >= last, type="primary", width="stretch")
+    cols[3].button(tr("End ▶|"), key="step_last", on_click=_go, args=(last,), shortcut="End", width="stretch")
+    cols[4].button(tr("Next burst ⚡"), key="step_burst", on_click=_go, args=(int(later[0]) if len(later) else t,),
+                   shortcut="B", disabled=not len(later), width="stretch",
+                   help=tr("Jump to the next step that is ≥ 10× the median of the 50 before it ({n} in this run).", n=len(bursts)))
+    cols[5].number_input(tr("Update t"), min_value=1, max_value=last, key="step_t", label_visibility="collapsed")
+
+    ex = explain_step(r, t, surface.domain)
+    fig_col, num_col = st.columns([3, 2])
+    with fig_col:
+        colour = colours[i] if i < len(colours) else "#0072B2"
+        st.plotly_chart(step_figure(surface, r, t, view, colour, tr=tr, large=large, height=700 if large else 560),
+                        key="step_map", theme=None, config={"displaylogo": False})
+    with num_col:
+        st.markdown(tr("**{label}**, update {t} of {n}: θ_t = θ_{{t−1}} + Δθ", label=r.label, t=f"{t:,}", n=f"{last:,}"))
+        for line in panel_latex(ex, surface.axis_names):
+            st.latex(line)
+        if ex.stretch is not None:
+            st.caption(tr("The step taken is {stretch}× as long as the plain gradient step −η_t·g_t.",
+                          stretch=f"{ex.stretch:.3g}"))
+        if ex.burst:
+            template, values = ex.cause
+            st.warning(tr("⚡ Burst: this step is {ratio}× the median of the 50 steps before it.",
+                          ratio=f"{ex.burst_ratio:,.0f}" if ex.burst_ratio else "—") + " " + tr("Cause:") + " "
+                       + tr(template, **values))
+        if r.diverged_at is not None and t == last:
+            st.error(tr("The next update leaves the finite numbers: {reason}", reason=tr(r.reason_text, **r.reason_values)))
+    st.caption(tr("Keys: ← → one update, Home / End the first / last, B the next burst (click the page first, not an input)."))
