@@ -14,7 +14,7 @@ import streamlit as st
 from analysis import summarize, view_diagonal
 from i18n import LANGUAGES, translator
 from optimizers import OPTIMIZERS, ValidationError
-from scenario import parse_run, parse_scenario, run_scenario
+from scenario import parse_run, parse_scenario, run_bundles, run_scenario
 from surfaces import CUSTOM, SURFACES
 from tour import BY_KEY, PRESETS
 from ui.controls import runs_section, summary
@@ -24,6 +24,7 @@ from ui.present import KEYS_JS, PRESENT_CSS
 from ui.share import export_section, share_section
 from ui.state import init_state, load_preset, on_language_change, on_map_select, on_surface_change, set_language
 from ui.stepper import step_through
+from ui.studies import fate_section, init_study_state, sweep_section
 from views.diagnostics import diagnostics_figure
 from views.latex import update_rule_latex
 from views.mapfig import CLICK_TRACE, fit_view, map_figure
@@ -48,7 +49,8 @@ def figures(scenario_json: str, colours: tuple, fit: bool, tr, large: bool):
     scenario = parse_scenario(json.loads(scenario_json))
     surface, results = scenario.surface_obj, compute(scenario_json)
     view = fit_view(surface, results) if fit else surface.domain
-    map_fig = map_figure(surface, results, list(colours), view, tr=tr, large=large, height=760 if large else 620)
+    map_fig = map_figure(surface, results, list(colours), view, tr=tr, large=large, height=760 if large else 620,
+                         bundles=run_bundles(scenario))
     return map_fig, diagnostics_figure(surface, results, list(colours), tr=tr), view
 
 
@@ -199,6 +201,20 @@ if present:
 with st.sidebar:
     share_section(scenario, tr)
 export_section(scenario, results, map_fig, colours, view, tr)
+
+st.subheader(tr("Beyond one path"))
+init_study_state(steps)
+fate_tab, sweep_tab = st.tabs([tr("Fate map: where every start ends"), tr("Sweep: learning rate × a second parameter")])
+with fate_tab:
+    shown_map = fate_section(scenario, surface, tr)
+with sweep_tab:
+    shown_sweep = sweep_section(scenario, tr)
+if shown_map or shown_sweep:  # the link also holds the map and sweep on screen
+    studies = dict(scenario_dict, **({"map": shown_map} if shown_map else {}), **({"sweep": shown_sweep} if shown_sweep else {}))
+    wanted = link_params(studies, colours, st.session_state.lang, fit, {"3-D": "3d", "Step": "step"}.get(mode, "map"), present,
+                         st.session_state.get("preset"))
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
 
 st.subheader(tr("Why the path moves as it does"))
 st.plotly_chart(diag_fig, key="diagnostics", theme=None)

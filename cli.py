@@ -4,6 +4,10 @@
     python cli.py list                    surfaces, optimizers and schedules with their parameters
     python cli.py export SCENARIO.json --html out.html --gif out.gif --csv out.csv --png out.png
                                           [--json F] [--mp4 F] [--frames N] [--step K] [--fit] [--lang zh-TW]
+    python cli.py map SCENARIO.json --json F --png F [--cells N] [--steps N] [--run I]
+                                          fate map: where one run's settings lead from every start
+    python cli.py sweep SCENARIO.json --json F --png F [--param NAME] [--lr LOW HIGH N] [--values LOW HIGH N]
+                                          learning rate × a second parameter: final loss, steps, diverged
     python cli.py formula "x^2 + 10*y^2" [--domain X0 X1 Y0 Y1]
                                           a typed surface: its exact gradient and estimated minima, as JSON
 
@@ -77,6 +81,54 @@ def export(args) -> list[str]:
     return done
 
 
+def _with(scenario, key: str, changes: dict):
+    """The scenario with its map/sweep section updated from command-line options (validated)."""
+    from scenario import parse_scenario
+    data = scenario.to_dict()
+    section = dict(data.get(key) or {})
+    section.update({k: v for k, v in changes.items() if v is not None})
+    data[key] = section
+    return parse_scenario(data)
+
+
+def _write_all(args, payload: dict, png) -> list[str]:
+    done = []
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, allow_nan=False)
+        done.append(f"wrote {args.json}")
+    if args.png:
+        data = png()
+        with open(args.png, "wb") as fh:
+            fh.write(data)
+        done.append(f"wrote {args.png} ({len(data):,} bytes)")
+    if not done:
+        raise ValidationError("nothing to write: give --json and/or --png")
+    return done
+
+
+def fate(args) -> list[str]:
+    from scenario import outcome_dict, run_fate_map
+    from views.fatefig import fate_png
+    scenario = _with(load_scenario(args.scenario), "map", {"cells": args.cells, "steps": args.steps, "run": args.run})
+    fm, minima, settings = run_fate_map(scenario)
+    payload = {"settings": settings, "x": fm.xs.tolist(), "y": fm.ys.tolist(), "minima": [list(m) for m in minima],
+               "legend": {"-1": "diverged", "-2": "still moving", "k >= 0": "reached minimum k"},
+               **outcome_dict(fm.outcome, (len(fm.ys), len(fm.xs)))}
+    return _write_all(args, payload, lambda: fate_png(scenario.surface_obj, fm, minima))
+
+
+def sweep(args) -> list[str]:
+    from scenario import outcome_dict, run_sweep
+    from views.fatefig import sweep_png
+    scenario = _with(load_scenario(args.scenario), "sweep", {"param": args.param, "steps": args.steps, "run": args.run,
+                                                             "lr": args.lr, "values": args.values})
+    sw, settings = run_sweep(scenario)
+    payload = {"settings": settings, "lr": sw.lrs.tolist(), "param": sw.name, "values": sw.values.tolist(),
+               **outcome_dict(sw.outcome, (len(sw.values), len(sw.lrs)))}
+    return _write_all(args, payload, lambda: sweep_png(sw))
+
+
 def formula(text: str, domain) -> dict:
     """A typed surface as JSON: the formula as read, its gradient (text and LaTeX), minima estimates."""
     from surfaces.parse import FUNCTIONS
@@ -129,10 +181,28 @@ def main(argv=None) -> int:
     e.add_argument("--fit", action="store_true", help="widen the view to the whole paths")
     e.add_argument("--lang", choices=["en", "zh-TW"], default="en", help="language of the texts in the pictures")
     e.add_argument("--title", default="", help="title drawn in the pictures (default: the surface's name)")
+    for name, what in (("map", "fate map of one run's settings over a grid of starts"),
+                       ("sweep", "learning rate × a second parameter for one run")):
+        m = sub.add_parser(name, help=what)
+        m.add_argument("scenario")
+        m.add_argument("--json", metavar="FILE", help="the grid of outcomes as JSON")
+        m.add_argument("--png", metavar="FILE", help="the grid as a picture")
+        m.add_argument("--run", type=int, default=None, help="which run's settings (default: the scenario's, else 0)")
+        m.add_argument("--steps", type=int, default=None, help="steps per start (≤ 5,000)")
+        if name == "map":
+            m.add_argument("--cells", type=int, default=None, help="cells per side (2–200, default 60)")
+        else:
+            m.add_argument("--param", default=None, help="the second parameter (e.g. momentum, beta1, alpha)")
+            m.add_argument("--lr", type=float, nargs=3, default=None, metavar=("LOW", "HIGH", "N"), help="log-spaced")
+            m.add_argument("--values", type=float, nargs=3, default=None, metavar=("LOW", "HIGH", "N"), help="linear")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "list":
             print(listing())
+        elif args.cmd == "map":
+            print("\n".join(fate(args)))
+        elif args.cmd == "sweep":
+            print("\n".join(sweep(args)))
         elif args.cmd == "formula":
             json.dump(formula(args.text, args.domain), sys.stdout, allow_nan=False, ensure_ascii=False)
             sys.stdout.write("\n")

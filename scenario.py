@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from optimizers import OPTIMIZERS, SCHEDULES, RunResult, RunSpec, ValidationError, simulate
 from optimizers.schedules import parse_schedule_ref
@@ -25,8 +25,11 @@ MAX_RUNS = 16
 MAX_LABEL = 80
 MAX_FILE_BYTES = 1_000_000
 FORMAT_VERSION = 1
-SCENARIO_KEYS = ("version", "surface", "start", "steps", "runs")
-RUN_KEYS = ("optimizer", "params", "schedule", "label", "start")
+SCENARIO_KEYS = ("version", "surface", "start", "steps", "runs", "map", "sweep")
+RUN_KEYS = ("optimizer", "params", "schedule", "label", "start", "clip", "noise")
+MAX_BUNDLE = 32  # noisy runs drawn per bundle
+MAP_KEYS, SWEEP_KEYS = ("run", "cells", "steps", "tolerance"), ("run", "lr", "param", "values", "steps", "tolerance")
+MAX_MAP_STEPS = 5_000
 FORMULA_KEYS = ("formula", "domain")
 
 
@@ -36,6 +39,9 @@ class Scenario:
     start: tuple[float, float]
     steps: int
     runs: tuple[RunSpec, ...]
+    bundles: tuple[int, ...] = ()  # per run: how many noise seeds to draw (1 = the run alone)
+    map: dict | None = None  # fate map settings (MAP_KEYS), validated
+    sweep: dict | None = None  # sweep settings (SWEEP_KEYS), validated
 
     @property
     def surface_obj(self) -> Surface:
@@ -51,9 +57,20 @@ class Scenario:
                 d["label"] = r.label
             if tuple(r.start) != tuple(self.start):
                 d["start"] = list(r.start)
+            if r.clip is not None:
+                d["clip"] = {"max_norm" if r.clip[0] == "norm" else "clip_value": r.clip[1]}
+            if r.noise is not None:
+                d["noise"] = {"std": r.noise[0], "seed": r.noise[1]}
+                if self.bundles and self.bundles[len(runs)] > 1:
+                    d["noise"]["bundle"] = self.bundles[len(runs)]
             runs.append(d)
         surface = self.surface.to_dict() if isinstance(self.surface, FormulaSpec) else self.surface
-        return {"version": FORMAT_VERSION, "surface": surface, "start": list(self.start), "steps": self.steps, "runs": runs}
+        out = {"version": FORMAT_VERSION, "surface": surface, "start": list(self.start), "steps": self.steps, "runs": runs}
+        if self.map is not None:
+            out["map"] = dict(self.map)
+        if self.sweep is not None:
+            out["sweep"] = _jsonable(self.sweep)
+        return out
 
 
 def _jsonable(v):
@@ -98,7 +115,98 @@ def parse_scenario(data) -> Scenario:
         raise ValidationError("runs must be a non-empty list of run objects")
     if len(runs) > MAX_RUNS:
         raise ValidationError(f"at most {MAX_RUNS} runs, got {len(runs)}")
-    return Scenario(name, start, steps, tuple(parse_run(r, i, start, steps) for i, r in enumerate(runs)))
+    specs = tuple(parse_run(r, i, start, steps) for i, r in enumerate(runs))
+    bundles = tuple(_bundle(r, i) for i, r in enumerate(runs))
+    fate = parse_map(data["map"], len(specs)) if data.get("map") is not None else None
+    sweep = parse_sweep(data["sweep"], specs) if data.get("sweep") is not None else None
+    return Scenario(name, start, steps, specs, bundles if any(b > 1 for b in bundles) else (), fate, sweep)
+
+
+def _number(value, where: str, low: float, high: float, integer: bool = False):
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
+    if not ok or (integer and value != int(value)):
+        kind = "an integer" if integer else "a number"
+        raise ValidationError(f"{where} must be {kind} from {low:g} to {high:g}, got {str(value)[:30]}")
+    return int(value) if integer else float(value)
+
+
+def _object(value, where: str, keys) -> dict:
+    if not isinstance(value, dict):
+        raise ValidationError(f"{where} must be an object with keys: {', '.join(keys)}")
+    unknown = [k for k in value if k not in keys]
+    if unknown:
+        raise ValidationError(f"{where} has unknown key {str(unknown[0])[:40]!r}; allowed: {', '.join(keys)}")
+    return value
+
+
+def parse_clip(value, where: str) -> tuple[str, float]:
+    """{"max_norm": c} (torch.nn.utils.clip_grad_norm_) or {"clip_value": v} (clip_grad_value_)."""
+    value = _object(value, where, ("max_norm", "clip_value"))
+    if len(value) != 1:
+        raise ValidationError(f"{where} must have exactly one of max_norm (clip by norm) or clip_value (clip by value)")
+    (key, c), = value.items()
+    return ("norm" if key == "max_norm" else "value", _number(c, f"{where}.{key}", 1e-12, 1e12))
+
+
+def parse_noise(value, where: str) -> tuple[float, int]:
+    """{"std": σ ≥ 0, "seed": int ≥ 0, "bundle": 1–32}: Gaussian noise on the gradient."""
+    value = _object(value, where, ("std", "seed", "bundle"))
+    std = _number(value.get("std", 0.0), f"{where}.std", 0.0, 1e12)
+    seed = _number(value.get("seed", 0), f"{where}.seed", 0, 2**32 - 1, integer=True)
+    _number(value.get("bundle", 1), f"{where}.bundle", 1, MAX_BUNDLE, integer=True)
+    return std, seed
+
+
+def _bundle(run: dict, index: int) -> int:
+    noise = run.get("noise") if isinstance(run, dict) else None
+    return int(noise.get("bundle", 1)) if isinstance(noise, dict) else 1
+
+
+def parse_map(value, runs: int) -> dict:
+    """Fate map settings: which run's optimizer, cells per side (≤ 200), steps (≤ 5,000), tolerance."""
+    from optimizers.fate import MAX_MAP
+    value = _object(value, "map", MAP_KEYS)
+    out = {"run": _number(value.get("run", 0), "map.run", 0, runs - 1, integer=True),
+           "cells": _number(value.get("cells", 60), "map.cells", 2, MAX_MAP, integer=True),
+           "steps": _number(value.get("steps", 500), "map.steps", 1, MAX_MAP_STEPS, integer=True)}
+    if value.get("tolerance") is not None:
+        out["tolerance"] = _number(value["tolerance"], "map.tolerance", 1e-12, 1e6)
+    return out
+
+
+def parse_sweep(value, specs) -> dict:
+    """Sweep settings: run, "lr": [low, high, count] (log-spaced), "param" and its "values":
+    [low, high, count] (linear), steps, tolerance. Every value must be valid for the optimizer."""
+    from optimizers.fate import MAX_SWEEP, sweep_params, with_value
+    value = _object(value, "sweep", SWEEP_KEYS)
+    run = _number(value.get("run", 0), "sweep.run", 0, len(specs) - 1, integer=True)
+    spec = specs[run]
+    allowed = sweep_params(spec.optimizer)
+    param = value.get("param", allowed[0] if allowed else None)
+    if param not in allowed:
+        raise ValidationError(f"sweep.param for {spec.optimizer} must be one of: {', '.join(allowed) or '(none)'}; "
+                              f"got {str(param)[:30]}")
+
+    def axis(v, where, low, high, log):
+        if not isinstance(v, (list, tuple)) or len(v) != 3:
+            raise ValidationError(f"{where} must be [low, high, count]")
+        a, b = _number(v[0], f"{where}[0]", low, high), _number(v[1], f"{where}[1]", low, high)
+        count = _number(v[2], f"{where}[2]", 1, MAX_SWEEP, integer=True)
+        if a > b or (log and a <= 0):
+            raise ValidationError(f"{where} needs 0 < low ≤ high" if log else f"{where} needs low ≤ high")
+        return [a, b, count]
+    out = {"run": run, "lr": axis(value.get("lr", [1e-4, 1.0, 25]), "sweep.lr", 1e-12, 1e6, True), "param": param,
+           "values": axis(value.get("values", [0.0, 0.99, 12]), "sweep.values", -1e6, 1e6, False),
+           "steps": _number(value.get("steps", 500), "sweep.steps", 1, MAX_MAP_STEPS, integer=True)}
+    cls = OPTIMIZERS[spec.optimizer]
+    for v in (out["values"][0], out["values"][1]):
+        try:
+            cls.validate(with_value(dict(spec.params), param, v))
+        except ValidationError as e:
+            raise ValidationError(f"sweep.values: {e}") from None
+    if value.get("tolerance") is not None:
+        out["tolerance"] = _number(value["tolerance"], "sweep.tolerance", 1e-12, 1e6)
+    return out
 
 
 def parse_surface(value) -> str | FormulaSpec:
@@ -147,11 +255,89 @@ def parse_run(run, index: int, start, steps: int) -> RunSpec:
     if not isinstance(label, str) or len(label) > MAX_LABEL:
         raise ValidationError(f"{where}.label must be text of at most {MAX_LABEL} characters")
     run_start = parse_point(run["start"], f"{where}.start") if "start" in run else start
-    return RunSpec(name, params, run_start, sched_name, sched_params, label)
+    clip = parse_clip(run["clip"], f"{where}.clip") if run.get("clip") is not None else None
+    noise = parse_noise(run["noise"], f"{where}.noise") if run.get("noise") is not None else None
+    return RunSpec(name, params, run_start, sched_name, sched_params, label, clip, noise)
 
 
 def run_scenario(scenario: Scenario, record: str = "full") -> list[RunResult]:
     return simulate(scenario.surface_obj.objective, list(scenario.runs), scenario.steps, record=record)
+
+
+def bundle_members(scenario: Scenario) -> list[tuple[int, RunSpec]]:
+    """The extra noisy runs of each bundle: (run index, the run with seed + 1, seed + 2, …)."""
+    out = []
+    for i, (spec, k) in enumerate(zip(scenario.runs, scenario.bundles or (1,) * len(scenario.runs))):
+        if k > 1 and spec.noise is not None:
+            std, seed = spec.noise
+            out += [(i, replace(spec, noise=(std, seed + j), label=f"{spec.label or spec.optimizer} · seed {seed + j}"))
+                    for j in range(1, k)]
+    return out
+
+
+def run_bundles(scenario: Scenario) -> dict[int, list[RunResult]]:
+    """Results of the bundle members, by run index (paths only: they are drawn faint)."""
+    members = bundle_members(scenario)
+    if not members:
+        return {}
+    results = simulate(scenario.surface_obj.objective, [m for _, m in members], scenario.steps, record="path")
+    out: dict[int, list[RunResult]] = {}
+    for (i, _), r in zip(members, results):
+        out.setdefault(i, []).append(r)
+    return out
+
+
+def map_settings(scenario: Scenario, surface: Surface | None = None) -> dict:
+    """The fate map's settings with defaults filled in (tolerance: 1% of the window's diagonal)."""
+    surface = surface or scenario.surface_obj
+    m = dict(scenario.map or {"run": 0, "cells": 60, "steps": 500})
+    if "tolerance" not in m:
+        (x0, x1), (y0, y1) = surface.domain
+        m["tolerance"] = 0.01 * math.hypot(x1 - x0, y1 - y0)
+    return m
+
+
+def run_fate_map(scenario: Scenario, progress=None):
+    """The fate map the scenario asks for (scenario.map, defaults filled): (FateMap, minima, settings)."""
+    from optimizers.fate import fate_map
+    surface = scenario.surface_obj
+    m = map_settings(scenario, surface)
+    minima = [(p.x, p.y) for p in surface.minima]
+    fm = fate_map(surface.objective, scenario.runs[m["run"]], surface.domain, m["cells"], m["steps"], minima,
+                  m["tolerance"], progress=progress)
+    return fm, minima, m
+
+
+def sweep_settings(scenario: Scenario) -> dict:
+    data = scenario.sweep or parse_sweep({}, scenario.runs)
+    if "tolerance" not in data:
+        (x0, x1), (y0, y1) = scenario.surface_obj.domain
+        data = dict(data, tolerance=0.01 * math.hypot(x1 - x0, y1 - y0))
+    return data
+
+
+def run_sweep(scenario: Scenario, progress=None):
+    """The sweep the scenario asks for: (Sweep, settings). lr log-spaced, the parameter linear."""
+    import numpy as np
+
+    from optimizers.fate import sweep
+    surface = scenario.surface_obj
+    w = sweep_settings(scenario)
+    lrs = np.geomspace(w["lr"][0], w["lr"][1], w["lr"][2])
+    values = np.linspace(w["values"][0], w["values"][1], w["values"][2])
+    minima = [(p.x, p.y) for p in surface.minima]
+    return sweep(surface.objective, scenario.runs[w["run"]], lrs, w["param"], values, w["steps"], minima,
+                 w["tolerance"], progress=progress), w
+
+
+def outcome_dict(outcome, shape) -> dict:
+    """An Outcome as JSON-able lists of rows (null where a value is not finite or not reached)."""
+    import numpy as np
+
+    def rows(a):
+        a = np.asarray(a, dtype=float).reshape(shape)
+        return [[None if not np.isfinite(v) else (int(v) if float(v).is_integer() else float(v)) for v in row] for row in a]
+    return {"fate": rows(outcome.fate), "steps": rows(outcome.steps), "loss": rows(outcome.loss)}
 
 
 def read_scenario_json(raw: bytes, name: str = "the file") -> Scenario:

@@ -31,6 +31,8 @@ class RunSpec:
     schedule: str = "none"
     schedule_params: dict = field(default_factory=dict)
     label: str = ""
+    clip: tuple[str, float] | None = None  # ("norm", max_norm) or ("value", clip_value), as torch.nn.utils
+    noise: tuple[float, int] | None = None  # (std, seed): Gaussian noise added to the gradient, a minibatch stand-in
 
 
 @dataclass
@@ -58,6 +60,13 @@ class RunResult:
     @property
     def steps_taken(self) -> int:
         return len(self.lr)
+
+
+@dataclass
+class FinalState:
+    """Where every run ended (record="final"): points (R, 2) and loss (R,), in the caller's order."""
+    points: np.ndarray
+    loss: np.ndarray
 
 
 CHUNK = 512  # steps kept in Python lists before they are copied into the record arrays
@@ -122,9 +131,13 @@ def _tables(specs: list[RunSpec], n: int):
 
     Each distinct (schedule, parameters, base lr) is computed once: a 200×200 map of starts
     shares one schedule, and its recursion is a Python loop over the steps."""
-    keys, lrs, moms = [], {}, {}
+    keys, lrs, moms, seen = [], {}, {}, {}
     for s in specs:
-        key = repr((s.schedule, s.schedule_params, s.params["lr"]))
+        # the runs of a map share their dicts: their text is made once
+        ident = (s.schedule, id(s.schedule_params), id(s.params))
+        key = seen.get(ident)
+        if key is None:
+            key = seen[ident] = repr((s.schedule, s.schedule_params, s.params["lr"]))
         keys.append(key)
         if key not in lrs:
             sched = SCHEDULES[s.schedule](s.schedule_params, n)
@@ -146,14 +159,66 @@ def _source(keys, tables, lo, hi, n, fill=None):
     return np.asarray(cols, dtype=float).T[:, :, None].copy()
 
 
+def gradient_transform(specs: list[RunSpec], n: int):
+    """g ← clip(g + noise) for the runs that ask for it, or None when none does.
+
+    Noise: N(0, std²) per coordinate, one stream per seed (rows with the same seed share it: a
+    fate map's starts all see the same minibatch sequence). Clipping follows torch.nn.utils:
+    clip_grad_norm_ scales g by min(1, max_norm / (‖g‖ + 1e-6)); clip_grad_value_ clamps each
+    coordinate to [−v, v]. Noise comes first (the minibatch gradient), then clipping."""
+    noisy = [(i, s.noise) for i, s in enumerate(specs) if s.noise is not None and s.noise[0] > 0]
+    norm = [(i, s.clip[1]) for i, s in enumerate(specs) if s.clip is not None and s.clip[0] == "norm"]
+    value = [(i, s.clip[1]) for i, s in enumerate(specs) if s.clip is not None and s.clip[0] == "value"]
+    if not (noisy or norm or value):
+        return None
+    streams = {}
+    for i, (std, seed) in noisy:
+        streams.setdefault((std, seed), []).append(i)
+    tables = [(np.array(rows), np.random.default_rng(seed).standard_normal((n, 2)) * std)
+              for (std, seed), rows in streams.items()]
+    everyone = len(specs)
+    norm_rows = np.array([i for i, _ in norm], dtype=int)
+    norm_max = np.array([c for _, c in norm], dtype=float)
+    value_rows = np.array([i for i, _ in value], dtype=int)
+    value_max = np.array([c for _, c in value], dtype=float)[:, None]
+
+    def transform(g, t):
+        g = g.copy()
+        for rows, table in tables:
+            if len(rows) == everyone:
+                g += table[t]
+            else:
+                g[rows] += table[t]
+        if len(norm_rows):
+            sub = g[norm_rows]
+            coef = np.minimum(norm_max / (np.sqrt((sub * sub).sum(axis=1)) + 1e-6), 1.0)
+            g[norm_rows] = sub * coef[:, None]
+        if len(value_rows):
+            g[value_rows] = np.clip(g[value_rows], -value_max, value_max)
+        return g
+    return transform
+
+
 def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float = DEFAULT_BOUND,
-             record: str = "full") -> list[RunResult]:
-    """Step every run `steps` times. record: "full" (everything), or "path" (points and loss only)."""
+             record: str = "full", observe=None) -> list[RunResult]:
+    """Step every run `steps` times. record: "full" (everything), "path" (points and loss only), or
+    "final": nothing per step (a 200×200 map of starts would need hundreds of MB); `observe(t,
+    theta, loss)` is called at every point instead, rows in the caller's order, and the result is
+    a FinalState. Rows are the runs; each may clip and add noise to its gradient (RunSpec)."""
     R, n = len(runs), int(steps)
     # Runs with the same rule sit next to each other, so each group is a cheap slice view.
-    key = lambda i: (runs[i].optimizer, tuple(runs[i].params.get(k) for k in OPTIMIZERS[runs[i].optimizer].groups_by))  # noqa: E731
     rank = {name: i for i, name in enumerate(OPTIMIZERS)}
-    order = sorted(range(R), key=lambda i: (rank[runs[i].optimizer], str(key(i))))
+    memo = {}
+
+    def group_key(r):  # computed once per distinct params dict (a map's 40,000 starts share one)
+        ident = (r.optimizer, id(r.params))
+        if ident not in memo:
+            memo[ident] = (r.optimizer, tuple(r.params.get(k) for k in OPTIMIZERS[r.optimizer].groups_by))
+        return memo[ident]
+    keys = [group_key(r) for r in runs]
+    sort_keys = {k: (rank[k[0]], str(k)) for k in set(keys)}
+    order = sorted(range(R), key=lambda i: sort_keys[keys[i]])
+    key = keys.__getitem__
     specs = [runs[i] for i in order]
     theta = np.array([s.start for s in specs], dtype=float).reshape(R, 2)
 
@@ -188,9 +253,15 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
             groups.append(_Group(OPTIMIZERS[specs[lo].optimizer], lo, hi, specs[lo:hi], theta, lr_source, mom_source))
             lo = hi
 
-    full = record == "full"
-    points = np.full((n + 1, R, 2), np.nan)
-    loss = np.full((n + 1, R), np.nan)
+    full, final = record == "full", record == "final"
+    transform = gradient_transform(specs, n)
+    # caller's row i is our row inverse[i]; a slice when the order is unchanged (a map: one rule)
+    inverse = slice(None) if order == list(range(R)) else np.argsort(order)
+    if final:
+        points = loss = None
+    else:
+        points = np.full((n + 1, R, 2), np.nan)
+        loss = np.full((n + 1, R), np.nan)
     grads = np.full((n, R, 2), np.nan) if full else None
     sigma, eff, mom = (np.full((n, R, 2), np.nan) for _ in range(3)) if full else (None, None, None)
     pts, fs, gs = [theta], [], []
@@ -198,6 +269,9 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
 
     def flush():
         nonlocal p0, f0
+        if final:
+            pts.clear(), fs.clear()
+            return
         if pts:
             points[p0 : p0 + len(pts)] = pts
         if fs:
@@ -215,9 +289,14 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
         # numbers cannot disturb the others; it is found and cut from the records afterwards.
         for t in range(n + 1):
             f, g = objective(theta)
-            fs.append(f)
+            if not final:
+                fs.append(f)
+            if observe is not None:
+                observe(t, theta[inverse], f[inverse])
             if t == n:
                 break
+            if transform is not None:
+                g = transform(g, t)
             if single is not None:
                 step = single.step(theta, g, t)
                 theta = step.theta
@@ -235,7 +314,8 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
                 if full:
                     gs.append(g)
                 theta = new
-            pts.append(theta)
+            if not final:
+                pts.append(theta)
             if plateau is not None and t + 1 < n:
                 # torch: sched.step(loss) after opt.step(); the metric is this step's starting loss.
                 live[t + 1, plateau_rows, 0] = plateau.step(f[plateau_rows])
@@ -244,6 +324,8 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
                 if not (np.abs(theta) <= bound).all(axis=1).any():
                     break  # every run has left: nothing more to compute (the rest stays NaN)
         flush()
+    if final:
+        return FinalState(theta[inverse], f[inverse])
 
     lrs = live[:, :, 0] if plateau is not None else None
     lr_arrays = {k: np.asarray(v, dtype=float) for k, v in lr_tables.items() if v is not None}

@@ -88,6 +88,7 @@ def run_editor(run_id: int, index: int, steps: int, tr=ENGLISH) -> dict:
     if warm:
         _init(f"warmf-{run_id}", 0.01)
         factor = st.number_input(tr("Warm-up start factor"), key=f"warmf-{run_id}", min_value=0.0, max_value=1.0, format="%g")
+    noise, clip = gradient_options(run_id, tr)
     c1, c2 = st.columns([3, 1])
     _init(f"label-{run_id}", "")
     label = c1.text_input(tr("Label"), key=f"label-{run_id}", max_chars=80, placeholder=f"{opt}")
@@ -114,8 +115,41 @@ def run_editor(run_id: int, index: int, steps: int, tr=ENGLISH) -> dict:
     run = {"optimizer": opt, "params": clean, "label": label or _auto_label(opt, clean, sched, warm, tr)}
     if schedule is not None:
         run["schedule"] = schedule
+    if noise is not None:
+        run["noise"] = noise
+    if clip is not None:
+        run["clip"] = clip
     run["colour"] = colour
     return run
+
+
+CLIPS = ("none", "max_norm", "clip_value")
+
+
+def gradient_options(run_id: int, tr=ENGLISH):
+    """Noise on the gradient (std, seed, how many seeds to draw) and clipping (torch.nn.utils)."""
+    for key, value in ((f"nstd-{run_id}", 0.0), (f"nseed-{run_id}", 0), (f"nbundle-{run_id}", 1),
+                       (f"clip-{run_id}", "none"), (f"clipv-{run_id}", 1.0)):
+        _init(key, value)
+    with st.popover(tr("Gradient: noise, clipping"), width="stretch"):
+        std = st.number_input(tr("Noise std (0: exact gradient)"), key=f"nstd-{run_id}", min_value=0.0, format="%g",
+                              help=tr("Adds N(0, std²) to each coordinate of the gradient at every step, like a minibatch."))
+        noise = None
+        if std > 0:
+            a, b = st.columns(2)
+            seed = a.number_input(tr("Seed"), key=f"nseed-{run_id}", min_value=0, max_value=2**32 - 1, step=1)
+            bundle = b.number_input(tr("Seeds drawn"), key=f"nbundle-{run_id}", min_value=1, max_value=32,
+                                    help=tr("Draw this many seeds as faint paths, with their mean path in bold."))
+            noise = {"std": float(std), "seed": int(seed), "bundle": int(bundle)}
+        kind = st.selectbox(tr("Clip the gradient"), CLIPS, key=f"clip-{run_id}",
+                            format_func=lambda k: {"none": tr("no clipping"), "max_norm": tr("by norm (clip_grad_norm_)"),
+                                                   "clip_value": tr("by value (clip_grad_value_)")}[k])
+        clip = None
+        if kind != "none":
+            value = st.number_input(tr("max_norm") if kind == "max_norm" else tr("clip_value"), key=f"clipv-{run_id}",
+                                    min_value=1e-12, format="%g")
+            clip = {kind: float(value)}
+    return noise, clip
 
 
 def _auto_label(opt: str, params: dict, sched: str, warm: int, tr=ENGLISH) -> str:

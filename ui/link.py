@@ -25,7 +25,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from optimizers import ValidationError
-from scenario import FORMAT_VERSION, MAX_RUNS, MAX_STEPS, SCENARIO_KEYS, parse_point, parse_run, parse_surface, valid_steps
+from scenario import FORMAT_VERSION, MAX_RUNS, MAX_STEPS, SCENARIO_KEYS, parse_point, parse_run, parse_scenario, parse_surface, valid_steps
 from surfaces import SURFACES
 
 LINK_VERSION = 1
@@ -214,4 +214,12 @@ def salvage_scenario(data, state: LinkState, max_runs: int = MAX_RUNS) -> dict |
     if not kept:
         state.note("no run could be read; the default scene is shown")
         return None
-    return {"surface": name, "start": list(start), "steps": int(steps), "runs": kept}
+    out = {"surface": name, "start": list(start), "steps": int(steps), "runs": kept}
+    for section in ("map", "sweep"):  # a fate map or sweep on screen: kept if it still fits the runs
+        if data.get(section) is not None:
+            try:
+                parse_scenario(dict(out, **{section: data[section]}))
+                out[section] = data[section]
+            except ValidationError as e:
+                state.note("the {section} settings were ignored: {error}", section=section, error=str(e))
+    return out

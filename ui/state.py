@@ -41,7 +41,8 @@ def set_param(run_id: int, owner: str, name: str, spec, value, prefix: str = "p"
         st.session_state[key] = None if value is None else float(value)
 
 
-def new_run(optimizer: str = "Adam", params: dict | None = None, schedule=None, label: str = "") -> int:
+def new_run(optimizer: str = "Adam", params: dict | None = None, schedule=None, label: str = "",
+            noise: dict | None = None, clip: dict | None = None) -> int:
     """Add a run to the page's list and fill its widget keys; returns its id."""
     run_id = st.session_state.get("next_id", 0)
     st.session_state.next_id = run_id + 1
@@ -58,6 +59,12 @@ def new_run(optimizer: str = "Adam", params: dict | None = None, schedule=None, 
     st.session_state[f"warmf-{run_id}"] = factor
     st.session_state[f"label-{run_id}"] = label
     st.session_state[f"color-{run_id}"] = PALETTE[(len(ids) - 1) % len(PALETTE)]
+    noise = noise or {}
+    st.session_state[f"nstd-{run_id}"] = float(noise.get("std", 0.0))
+    st.session_state[f"nseed-{run_id}"] = int(noise.get("seed", 0))
+    st.session_state[f"nbundle-{run_id}"] = int(noise.get("bundle", 1))
+    (kind, value), = (clip or {"none": 1.0}).items()
+    st.session_state[f"clip-{run_id}"], st.session_state[f"clipv-{run_id}"] = kind, float(value)
     return run_id
 
 
@@ -85,7 +92,8 @@ def clear_runs() -> None:
 
 def _belongs(key: str, run_id: int) -> bool:
     head, _, rest = key.partition("-")
-    return head in ("opt", "sched", "label", "color", "warm", "warmf", "p", "s", "del", "dup") and rest.split("-")[0] == str(run_id)
+    return head in ("opt", "sched", "label", "color", "warm", "warmf", "p", "s", "del", "dup", "nstd", "nseed", "nbundle",
+                    "clip", "clipv") and rest.split("-")[0] == str(run_id)
 
 
 def load_scenario(data: dict, preset: str | None = None, fit_view: bool = False, colours=()) -> list[tuple[str, dict]]:
@@ -104,7 +112,8 @@ def load_scenario(data: dict, preset: str | None = None, fit_view: bool = False,
     st.session_state.steps = int(data.get("steps", 200))
     clear_runs()
     for i, run in enumerate(data["runs"][:MAX_PAGE_RUNS]):
-        run_id = new_run(run["optimizer"], run.get("params"), run.get("schedule"), run.get("label", ""))
+        run_id = new_run(run["optimizer"], run.get("params"), run.get("schedule"), run.get("label", ""),
+                         run.get("noise"), run.get("clip"))
         if i < len(colours):
             st.session_state[f"color-{run_id}"] = colours[i]
         if "start" in run and list(run["start"]) != list(start):
@@ -116,7 +125,29 @@ def load_scenario(data: dict, preset: str | None = None, fit_view: bool = False,
         notes.append(note("only the first {n} runs are shown", n=MAX_PAGE_RUNS))
     st.session_state.preset = preset
     st.session_state.fit_view = fit_view
+    _load_studies(data)
     return notes
+
+
+def _load_studies(data: dict) -> None:
+    """A fate map or sweep in the scenario: its settings into the widgets, computed on the next run."""
+    for k in ("fate_key", "sweep_key", "fate_auto", "sweep_auto"):
+        st.session_state.pop(k, None)
+    m = data.get("map")
+    if m:
+        st.session_state.fate_run, st.session_state.fate_cells = int(m.get("run", 0)), int(m.get("cells", 60))
+        st.session_state.fate_steps = int(m.get("steps", 500))
+        st.session_state.fate_auto = True
+    w = data.get("sweep")
+    if w:
+        st.session_state.sweep_run, st.session_state.sweep_param = int(w.get("run", 0)), w.get("param")
+        if w.get("lr"):
+            st.session_state.sweep_lr_lo, st.session_state.sweep_lr_hi, st.session_state.sweep_lr_n = \
+                float(w["lr"][0]), float(w["lr"][1]), int(w["lr"][2])
+        if w.get("values"):
+            st.session_state.sweep_v_lo, st.session_state.sweep_v_hi, st.session_state.sweep_v_n = \
+                float(w["values"][0]), float(w["values"][1]), int(w["values"][2])
+        st.session_state.sweep_auto = True
 
 
 def load_preset(key: str) -> None:

@@ -1,0 +1,227 @@
+"""Beyond one path (issue 6): fate maps, sweeps, noisy gradients, clipping; in scenarios, links, CLI, page."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from optimizers import OPTIMIZERS, RunSpec, ValidationError, simulate
+from optimizers.engine import gradient_transform
+from optimizers.fate import DIVERGED, MOVING, fate_map, sweep
+from scenario import parse_scenario, run_bundles, run_fate_map, run_sweep
+from surfaces import formula_surface, get_surface
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def spec(name="SGD", start=(0.0, 0.0), clip=None, noise=None, **params):
+    return RunSpec(name, OPTIMIZERS[name].validate(params), start, clip=clip, noise=noise)
+
+
+def test_a_convex_quadratic_sends_every_start_to_its_one_minimum():
+    s = formula_surface("x^2 + 3*y^2")
+    fm = fate_map(s.objective, spec(lr=0.1), s.domain, 40, 300, [(0.0, 0.0)], 0.01)
+    assert fm.grid("fate").shape == (40, 40) and (fm.grid("fate") == 0).all()
+    steps = fm.grid("steps")
+    assert np.isfinite(steps).all() and steps.max() <= 300
+    # farther starts need more steps: the corner against the centre
+    assert steps[0, 0] > steps[20, 20]
+
+
+def test_himmelblaus_map_finds_all_four_basins():
+    s = get_surface("himmelblau")
+    minima = [(m.x, m.y) for m in s.minima]
+    fm = fate_map(s.objective, spec("Adam", lr=0.05), s.domain, 60, 500, minima, 0.05)
+    fate = fm.grid("fate")
+    counts = [int(np.sum(fate == k)) for k in range(4)]
+    assert all(c > 0.1 * fate.size for c in counts), counts
+    # each minimum's own cell ends in its own basin
+    for k, (mx, my) in enumerate(minima):
+        i, j = np.argmin(np.abs(fm.ys - my)), np.argmin(np.abs(fm.xs - mx))
+        assert fate[i, j] == k
+
+
+def test_sgd_diverges_exactly_above_two_over_L_and_heavy_ball_above_two_one_plus_mu_over_L():
+    s = formula_surface("5*x^2 + 0.5*y^2")  # L = 10 (the curvature along x)
+    L = 10.0
+    lrs = np.geomspace(0.01, 1.0, 41)
+    momenta = np.array([0.0, 0.5, 0.9])
+    sw = sweep(s.objective, spec(lr=0.1, start=(2.0, 2.0)), lrs, "momentum", momenta, 3000, [(0.0, 0.0)], 1e-3)
+    diverged = sw.grid("fate") == DIVERGED
+    for row, mu in zip(diverged, momenta):
+        expected = lrs > 2 * (1 + mu) / L  # |eigenvalues| of the heavy-ball iteration exceed 1
+        assert (row == expected).all(), (mu, lrs[row != expected])
+    # below the threshold the runs that converge end at the minimum
+    assert (sw.grid("fate")[0][lrs < 0.15] != DIVERGED).all()
+
+
+def test_clipping_follows_torch_nn_utils():
+    g = np.array([[3.0, 4.0], [0.3, 0.4], [-7.0, 0.5]])
+    specs = [spec(clip=("norm", 1.0)), spec(clip=("norm", 1.0)), spec(clip=("value", 2.0))]
+    out = gradient_transform(specs, 1)(g, 0)
+    assert out[0] == pytest.approx(g[0] * (1.0 / (5.0 + 1e-6)))  # max_norm / (‖g‖ + 1e-6)
+    assert out[1] == pytest.approx(g[1])  # under the norm: unchanged (the coefficient is clamped at 1)
+    assert out[2].tolist() == [-2.0, 0.5]
+    torch = pytest.importorskip("torch")
+    for row, sp in zip(g, specs):
+        t = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+        t.grad = torch.tensor(row)
+        if sp.clip[0] == "norm":
+            torch.nn.utils.clip_grad_norm_([t], sp.clip[1])
+        else:
+            torch.nn.utils.clip_grad_value_([t], sp.clip[1])
+        assert np.allclose(t.grad.numpy(), gradient_transform([sp], 1)(row[None], 0)[0], rtol=1e-15, atol=0)
+
+
+def test_noise_is_seeded_and_is_what_the_optimizer_saw():
+    s = get_surface("booth")
+    noisy = [spec(lr=0.01, start=(0.0, 0.0), noise=(0.5, 7)), spec(lr=0.01, start=(0.0, 0.0), noise=(0.5, 7)),
+             spec(lr=0.01, start=(0.0, 0.0), noise=(0.5, 8)), spec(lr=0.01, start=(0.0, 0.0))]
+    a, b, c, exact = simulate(s.objective, noisy, 50)
+    assert np.array_equal(a.points, b.points) and not np.array_equal(a.points, c.points)
+    table = np.random.default_rng(7).standard_normal((50, 2)) * 0.5
+    _, true_g = s.objective(a.points[:-1])
+    assert np.allclose(a.grads, true_g + table)  # the recorded gradient is the noisy one used
+    assert np.allclose(a.points[1:], a.points[:-1] - 0.01 * a.grads)
+    assert not np.array_equal(exact.points, a.points)
+
+
+def test_a_bundle_draws_other_seeds_and_their_mean():
+    from views.mapfig import map_figure, mean_path
+    data = {"surface": "booth", "start": [0, 0], "steps": 40,
+            "runs": [{"optimizer": "SGD", "params": {"lr": 0.02}, "noise": {"std": 3, "seed": 1, "bundle": 4}}]}
+    sc = parse_scenario(data)
+    (main,) = simulate(sc.surface_obj.objective, list(sc.runs), sc.steps)
+    bundles = run_bundles(sc)
+    assert [r.spec.noise for r in bundles[0]] == [(3.0, 2), (3.0, 3), (3.0, 4)]
+    mean = mean_path([main.points] + [r.points for r in bundles[0]])
+    assert mean.shape == main.points.shape and np.allclose(mean[0], [0, 0])
+    fig = map_figure(sc.surface_obj, [main], bundles=bundles)
+    dotted = [t for t in fig.data if t.line and t.line.dash == "dot"]
+    assert len(dotted) == 1 and np.allclose(dotted[0].x[-1], mean[-1, 0])
+    assert sum(1 for t in fig.data if t.opacity == 0.3) == 3
+
+
+def test_scenarios_hold_maps_sweeps_noise_and_clipping():
+    data = {"surface": "himmelblau", "start": [0, 0], "steps": 100,
+            "runs": [{"optimizer": "SGD", "params": {"lr": 0.01, "momentum": 0.5}, "clip": {"max_norm": 2},
+                      "noise": {"std": 0.5, "seed": 3, "bundle": 3}}],
+            "map": {"cells": 20, "steps": 50}, "sweep": {"param": "momentum", "lr": [1e-3, 0.1, 5], "values": [0, 0.9, 3]}}
+    sc = parse_scenario(data)
+    assert parse_scenario(json.loads(json.dumps(sc.to_dict()))) == sc
+    assert sc.runs[0].clip == ("norm", 2.0) and sc.runs[0].noise == (0.5, 3) and sc.bundles == (3,)
+    fm, minima, settings = run_fate_map(sc)
+    assert fm.grid("fate").shape == (20, 20) and settings["steps"] == 50 and len(minima) == 4
+    sw, _ = run_sweep(sc)
+    assert sw.grid("fate").shape == (3, 5)
+    bad = [({"map": {"cells": 500}}, "map.cells"), ({"map": {"run": 3}}, "map.run"), ({"map": {"grid": 3}}, "unknown key"),
+           ({"sweep": {"param": "beta1"}}, "sweep.param for SGD"), ({"sweep": {"values": [-0.5, 0.9, 3]}}, "sweep.values"),
+           ({"sweep": {"lr": [0, 1, 3]}}, "sweep.lr"), ({"runs": [{"optimizer": "SGD", "clip": {"max_norm": -1}}]}, "clip.max_norm"),
+           ({"runs": [{"optimizer": "SGD", "clip": {"max_norm": 1, "clip_value": 1}}]}, "exactly one"),
+           ({"runs": [{"optimizer": "SGD", "noise": {"std": 1, "bundle": 99}}]}, "noise.bundle")]
+    for change, words in bad:
+        with pytest.raises(ValidationError, match=words.replace(".", r"\.")):
+            parse_scenario(dict(data, **change))
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
+def test_cli_map_and_sweep_write_json_and_png(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"surface": "himmelblau", "start": [0, 0], "steps": 200,
+                                "runs": [{"optimizer": "Adam", "params": {"lr": 0.05}}]}))
+    out = _cli("map", str(path), "--cells", "30", "--steps", "300", "--json", str(tmp_path / "m.json"), "--png", str(tmp_path / "m.png"))
+    assert out.returncode == 0, out.stderr
+    m = json.loads((tmp_path / "m.json").read_text())
+    fates = {v for row in m["fate"] for v in row}
+    assert len(m["fate"]) == 30 and len(m["x"]) == 30 and {0, 1, 2, 3} <= fates
+    assert Image.open(io.BytesIO((tmp_path / "m.png").read_bytes())).size == (600, 600)
+    out = _cli("sweep", str(path), "--param", "beta1", "--lr", "1e-3", "1", "6", "--values", "0", "0.9", "4",
+               "--json", str(tmp_path / "sw.json"), "--png", str(tmp_path / "sw.png"))
+    assert out.returncode == 0, out.stderr
+    w = json.loads((tmp_path / "sw.json").read_text())
+    assert w["param"] == "beta1" and len(w["fate"]) == 4 and len(w["fate"][0]) == 6 and w["values"][-1] == 0.9
+    for args, words in ((("map", str(path), "--cells", "900", "--json", "x"), "map.cells"),
+                        (("sweep", str(path), "--param", "nope", "--json", "x"), "sweep.param"),
+                        (("map", str(path)), "nothing to write")):
+        out = _cli(*args)
+        assert out.returncode == 2 and words in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_the_page_computes_a_fate_map_and_a_sweep_and_the_link_keeps_them():
+    from streamlit.testing.v1 import AppTest
+
+    from tour import BY_KEY
+    from ui.link import read_link
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["p"] = "rosenbrock"
+    at.run()
+    at.number_input(key="fate_cells").set_value(24).run()
+    at.button(key="fate_go").click().run()
+    assert not at.exception
+    assert any("576 starts" in c.body for c in at.caption)
+    at.button(key="sweep_go").click().run()
+    assert not at.exception and any("runs of" in c.body for c in at.caption)
+    link = read_link(dict(at.query_params), BY_KEY)
+    assert link.scenario["map"]["cells"] == 24 and "sweep" in link.scenario and not link.notes
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for k, v in at.query_params.items():
+        fresh.query_params[k] = v
+    fresh.run()
+    assert not fresh.exception and fresh.session_state["fate_cells"] == 24
+    assert any("576 starts" in c.body for c in fresh.caption)  # computed on opening the link
+
+
+def test_fate_clicks_set_the_start_and_sweep_clicks_add_a_run():
+    """The chart callbacks, driven through AppTest's session state as a click would fill it."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["p"] = "rosenbrock"
+    at.run()
+    from ui import studies
+    fake = {"fate_chart": {"selection": {"points": [{"x": 0.25, "y": -0.5}]}},
+            "sweep_chart": {"selection": {"points": [{"x": 0.01, "y": 0.9}]}}, "start_x": 0.0, "start_y": 0.0,
+            "run_ids": [0], "next_id": 1, "preset": "x"}
+
+    class State(dict):
+        __getattr__, __setattr__ = dict.__getitem__, dict.__setitem__
+    state = State(fake)
+    original = studies.st.session_state
+    try:
+        studies.st.session_state = state
+        import ui.state as ui_state
+        ui_state.st.session_state = state
+        studies._on_fate_click()
+        assert (state.start_x, state.start_y, state.preset) == (0.25, -0.5, None)
+        studies._on_sweep_click("SGD", dict(OPTIMIZERS["SGD"].validate({"lr": 0.1})), "momentum")
+        new = state.run_ids[-1]
+        assert state[f"opt-{new}"] == "SGD" and state[f"p-{new}-SGD-lr"] == 0.01 and state[f"p-{new}-SGD-momentum"] == 0.9
+    finally:
+        studies.st.session_state = original
+        ui_state.st.session_state = original
+
+
+def test_the_fate_figure_marks_every_fate():
+    from views.fatefig import fate_figure, sweep_figure
+    s = get_surface("himmelblau")
+    minima = [(m.x, m.y) for m in s.minima]
+    legend = {}
+    for lr in (0.015, 0.03):  # 0.015: four basins and some still moving; 0.03 throws the steep corners out
+        fm = fate_map(s.objective, spec("SGD", lr=lr), s.domain, 30, 200, minima, 0.05)
+        legend[lr] = " ".join(t.name or "" for t in fate_figure(s, fm, minima).data)
+        counts = {int(k): int(v) for k, v in zip(*np.unique(fm.outcome.fate, return_counts=True))}
+        for n in counts.values():
+            assert f": {n:,}" in legend[lr]  # each fate is in the legend with its count
+    assert all(f"minimum {k}" in legend[0.015] for k in (1, 2, 3, 4)) and "still moving" in legend[0.015]
+    assert "diverged" in legend[0.03]
+    fig = sweep_figure(sweep(s.objective, spec(lr=0.01), [1e-3, 1e-2], "momentum", [0.0, 0.5], 50, minima, 0.05))
+    assert fig.layout.xaxis.type == "log"
+    assert MOVING == -2
