@@ -6,7 +6,10 @@ Measured in one process, best of 3 (these machines are shared and noisy):
   * a 100×100 grid of start points × 500 steps (points and loss only, as maps need),
   * when torch is importable: the same 8 Adam trajectories through torch.optim (one optimizer
     per run, gradients set from the same NumPy surface), and the ratio.
+  * a 200×200 fate map × 500 steps on Himmelblau (issue 6), with its peak memory (tracemalloc, a
+    second run: tracing slows NumPy down).
 Targets (issue 2): 8 runs × 10,000 steps ≤ 0.15 s; 10,000 starts × 500 steps ≤ 1 s; ≥ 20× torch.
+Target (issue 6): the 200×200 × 500-step fate map ≤ 3 s.
 """
 from __future__ import annotations
 
@@ -55,6 +58,22 @@ def engine_case(label, runs, steps, record="full"):
     return sec
 
 
+def fate_case():
+    import tracemalloc
+
+    from optimizers.fate import fate_map
+    s = get_surface("himmelblau")
+    spec = RunSpec("Adam", OPTIMIZERS["Adam"].validate({"lr": 0.05}), (0.0, 0.0))
+    minima = [(m.x, m.y) for m in s.minima]
+    sec = best_of(lambda: fate_map(s.objective, spec, s.domain, 200, 500, minima, 0.05))
+    tracemalloc.start()
+    fate_map(s.objective, spec, s.domain, 200, 500, minima, 0.05)
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    print(f"{'Adam fate map 200×200 starts × 500 steps':44s} {sec:8.3f} s   {sec / 500 * 1e3:8.2f} ms/step   peak {peak:.0f} MB")
+    return sec, peak
+
+
 def torch_loop(k, steps):
     import torch
     torch.set_default_dtype(torch.float64)
@@ -82,12 +101,14 @@ def main():
     xs, ys = np.meshgrid(np.linspace(-2, 2, 100), np.linspace(-1, 3, 100))
     grid = [RunSpec("Adam", OPTIMIZERS["Adam"].validate({"lr": 0.01}), (float(x), float(y))) for x, y in zip(xs.ravel(), ys.ravel())]
     tg = engine_case("Adam, 100×100 starts × 500 steps (path only)", grid, 500, record="path")
+    tf, peak = fate_case()
     floor = numpy_floor(10_000)
     print(f"{'reference: 27 bare NumPy ops × 10,000 steps':44s} {floor:8.3f} s   {floor / 10_000 * 1e6:8.1f} µs/step"
           f"   (Adam 8 runs = {t8 / floor:.2f}× this floor)")
     print()
     print(f"target 8 runs × 10,000 steps ≤ 0.15 s: Adam {t8:.3f} s ({'met' if t8 <= 0.15 else 'NOT met'})")
     print(f"target 10,000 starts × 500 steps ≤ 1 s: {tg:.3f} s ({'met' if tg <= 1 else 'NOT met'})")
+    print(f"target fate map 200×200 × 500 steps ≤ 3 s: {tf:.3f} s ({'met' if tf <= 3 else 'NOT met'}), peak memory {peak:.0f} MB")
     try:
         import torch  # noqa: F401
     except ImportError:
