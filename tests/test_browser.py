@@ -236,3 +236,26 @@ def test_step_through_moves_the_arrows_one_update_at_a_time(page):
     assert len(set(starts)) == 4  # it moved at every step
     page.get_by_text("update 4 of 3,000", exact=False).first.wait_for()
     page.screenshot(path=os.path.join(ARTIFACTS, "step-through.png"))
+
+
+def test_a_click_on_the_fate_map_moves_the_start(page):
+    """A link with a fate map computes it on opening; a click on one of its cells starts the runs there."""
+    from ui.link import encode_scenario
+    data = {"surface": "himmelblau", "start": [0, 0], "steps": 100, "runs": [{"optimizer": "Adam", "params": {"lr": 0.05}}],
+            "map": {"cells": 30, "steps": 200}}
+    page.goto(page.url.split("?")[0] + "?v=1&s=" + encode_scenario(data))
+    chart = page.locator(".st-key-fate_chart .nsewdrag").first
+    chart.wait_for(timeout=90_000)
+    page.get_by_text("900 starts", exact=False).first.wait_for()
+    start_x = page.get_by_role("spinbutton", name="start x")
+    assert float(start_x.input_value()) == 0
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    x, y = box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2  # upper right: Himmelblau's (3, 2) basin
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+    page.wait_for_function("(() => { const e = document.querySelector('input[aria-label=\"start x\"]');"
+                           " return e && parseFloat(e.value) > 1; })()", timeout=30_000)
+    assert float(start_x.input_value()) > 1 and float(page.get_by_role("spinbutton", name="start y").input_value()) > 1
+    page.screenshot(path=os.path.join(ARTIFACTS, "fate-map-click.png"), full_page=True)
