@@ -106,16 +106,19 @@ def fate_map(objective, spec: RunSpec, domain, cells: int, steps: int, minima, t
     return FateMap(xs, ys, run_outcomes(objective, runs, steps, minima, tolerance, bound, progress))
 
 
-SECOND = {"momentum", "alpha", "beta1", "beta2", "weight_decay", "eps", "dampening", "rho", "lr_decay", "momentum_decay"}
+# The second axis of a sweep, in the order a page offers them, with a sensible default range each.
+SECOND = {"momentum": (0.0, 0.99), "beta1": (0.0, 0.99), "alpha": (0.5, 0.999), "beta2": (0.9, 0.9999),
+          "rho": (0.5, 0.99), "weight_decay": (0.0, 0.1), "dampening": (0.0, 0.9), "lr_decay": (0.0, 0.1),
+          "momentum_decay": (0.0, 0.01), "eps": (1e-8, 0.1)}
 
 
 def sweep_params(optimizer: str) -> list[str]:
-    """The parameters a sweep can put on its second axis for this optimizer."""
+    """The parameters a sweep can put on its second axis for this optimizer (most telling first)."""
     params = OPTIMIZERS[optimizer].params
-    names = [n for n in params if n in SECOND and params[n].kind == "float"]
+    have = {n for n in params if n in SECOND and params[n].kind == "float"}
     if "betas" in params:
-        names += ["beta1", "beta2"]
-    return names
+        have |= {"beta1", "beta2"}
+    return [n for n in SECOND if n in have]
 
 
 def with_value(params: dict, name: str, value: float) -> dict:

@@ -13,8 +13,8 @@ from collections import OrderedDict
 import numpy as np
 import streamlit as st
 
-from optimizers import OPTIMIZERS
-from optimizers.fate import MAX_MAP, MAX_SWEEP, sweep_params, with_value
+from optimizers import OPTIMIZERS, ValidationError
+from optimizers.fate import MAX_MAP, MAX_SWEEP, SECOND, sweep_params, with_value
 from scenario import MAX_MAP_STEPS, map_settings, parse_scenario, run_fate_map, run_sweep, sweep_settings
 from views.fatefig import METRICS, fate_figure, sweep_figure
 
@@ -46,6 +46,14 @@ def _fate(scenario_json: str, progress=None):
 
 def _sweep(scenario_json: str, progress=None):
     return _cached("sweep", scenario_json, lambda: run_sweep(parse_scenario(json.loads(scenario_json)), progress=progress))
+
+
+def _study_key(scenario, run: int, section: str, settings: dict, start) -> str:
+    """A one-run scenario (canonical JSON) holding just what a fate map or sweep depends on."""
+    data = scenario.to_dict()
+    one = {k: v for k, v in data["runs"][run].items() if k not in ("label", "start")}
+    mini = {"surface": data["surface"], "start": start, "steps": data["steps"], "runs": [one], section: settings}
+    return json.dumps(parse_scenario(mini).to_dict(), sort_keys=True)
 
 
 def _bar(tr, text):
@@ -89,8 +97,9 @@ def fate_section(scenario, surface, tr) -> dict | None:
     if not surface.minima:
         st.caption(tr("This surface lists no minimum inside its window: every start is 'still moving' or 'diverged'."))
     settings = {"run": int(run), "cells": int(cells), "steps": int(steps)}
-    data = dict(scenario.to_dict(), map=settings)
-    key = json.dumps(data, sort_keys=True)
+    # The map depends on the surface, that run's settings and the map's own: not on the start or
+    # the other runs, so a click on a cell (which moves the start) keeps the map on screen.
+    key = _study_key(scenario, run, "map", dict(settings, run=0), start=list(surface.default_start))
     if st.button(tr("Compute the fate map"), key="fate_go", type="primary") or st.session_state.pop("fate_auto", False):
         st.session_state.fate_key = key
     if st.session_state.get("fate_key") != key:
@@ -105,7 +114,7 @@ def fate_section(scenario, surface, tr) -> dict | None:
     counts = {tr("diverged"): int(np.sum(fm.outcome.fate == -1)), tr("still moving"): int(np.sum(fm.outcome.fate == -2))}
     st.caption(tr("{n} starts × {steps} steps with run {run}'s settings; reached a minimum (within {tol}) when it ends "
                   "there; {diverged} diverged, {moving} still moving. Click a cell to start the page's runs there.",
-                  n=f"{len(fm.outcome.fate):,}", steps=f"{full['steps']:,}", run=full["run"] + 1,
+                  n=f"{len(fm.outcome.fate):,}", steps=f"{full['steps']:,}", run=settings["run"] + 1,
                   tol=f"{full['tolerance']:.3g}", diverged=f"{counts[tr('diverged')]:,}", moving=f"{counts[tr('still moving')]:,}"))
     return settings
 
@@ -121,8 +130,9 @@ def sweep_section(scenario, tr) -> dict | None:
         st.caption(tr("{optimizer} has no second parameter to sweep.", optimizer=spec.optimizer))
         return None
     if st.session_state.get("sweep_param") not in names:
-        st.session_state.sweep_param = "momentum" if "momentum" in names else names[0]
-    param = c[1].selectbox(tr("Second parameter"), names, key="sweep_param")
+        st.session_state.sweep_param = names[0]
+        _default_range()
+    param = c[1].selectbox(tr("Second parameter"), names, key="sweep_param", on_change=_default_range)
     metric = c[2].selectbox(tr("Show"), list(METRICS), key="sweep_metric", format_func=tr)
     d = st.columns(6)
     lr_lo = d[0].number_input(tr("lr from"), min_value=1e-12, max_value=1e6, key="sweep_lr_lo", format="%g")
@@ -133,10 +143,9 @@ def sweep_section(scenario, tr) -> dict | None:
     v_n = d[5].number_input(tr("{name} values", name=param), 1, MAX_SWEEP, key="sweep_v_n")
     settings = {"run": int(run), "param": param, "lr": [lr_lo, lr_hi, int(lr_n)], "values": [v_lo, v_hi, int(v_n)],
                 "steps": int(min(scenario.steps, MAX_MAP_STEPS))}
-    try:
-        data = dict(scenario.to_dict(), sweep=settings)
-        key = json.dumps(parse_scenario(data).to_dict(), sort_keys=True)
-    except Exception as e:  # noqa: BLE001 — a ValidationError: shown, nothing computed
+    try:  # the sweep depends on the surface, the start, that run and its own settings (not on the other runs)
+        key = _study_key(scenario, run, "sweep", dict(settings, run=0), start=list(scenario.start))
+    except ValidationError as e:
         st.error(str(e))
         return None
     if st.button(tr("Compute the sweep"), key="sweep_go", type="primary") or st.session_state.pop("sweep_auto", False):
@@ -152,6 +161,11 @@ def sweep_section(scenario, tr) -> dict | None:
     st.caption(tr("{n} runs of {steps} steps from the page's start; click a cell to add that run to the page.",
                   n=f"{len(sw.outcome.fate):,}", steps=f"{full['steps']:,}"))
     return settings
+
+
+def _default_range() -> None:
+    low, high = SECOND[st.session_state.sweep_param]
+    st.session_state.sweep_v_lo, st.session_state.sweep_v_hi = low, high
 
 
 def init_study_state(steps: int) -> None:
