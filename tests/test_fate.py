@@ -225,3 +225,16 @@ def test_the_fate_figure_marks_every_fate():
     fig = sweep_figure(sweep(s.objective, spec(lr=0.01), [1e-3, 1e-2], "momentum", [0.0, 0.5], 50, minima, 0.05))
     assert fig.layout.xaxis.type == "log"
     assert MOVING == -2
+
+
+def test_a_share_link_keeps_noise_clipping_and_bundles():
+    from tour import BY_KEY
+    from ui.link import link_params, read_link
+    data = {"surface": "booth", "start": [0.0, 0.0], "steps": 40,
+            "runs": [{"optimizer": "SGD", "params": {"lr": 0.02}, "clip": {"clip_value": 0.5},
+                      "noise": {"std": 3.0, "seed": 1, "bundle": 4}}], "map": {"cells": 10, "steps": 20}}
+    state = read_link(link_params(data, [], "en", False, "map", False, None), BY_KEY)
+    assert not state.notes and parse_scenario(state.scenario) == parse_scenario(data)
+    bad = dict(data, map={"cells": 10_000})
+    state = read_link(link_params(bad, [], "en", False, "map", False, None), BY_KEY)
+    assert "map" not in state.scenario and "map settings were ignored" in state.notes[0][0].format(**state.notes[0][1])
