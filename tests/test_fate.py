@@ -187,7 +187,7 @@ def test_fate_clicks_set_the_start_and_sweep_clicks_add_a_run():
     at.query_params["p"] = "rosenbrock"
     at.run()
     from ui import studies
-    fake = {"fate_chart": {"selection": {"points": [{"x": 0.25, "y": -0.5}]}},
+    fake = {"fate_chart": {"selection": {"points": [{"x": 0.25, "y": -0.5000000000000001}]}},
             "sweep_chart": {"selection": {"points": [{"x": 0.01, "y": 0.9}]}}, "start_x": 0.0, "start_y": 0.0,
             "run_ids": [0], "next_id": 1, "preset": "x"}
 

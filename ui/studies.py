@@ -65,7 +65,8 @@ def _on_fate_click() -> None:
     points = ((st.session_state.get("fate_chart") or {}).get("selection") or {}).get("points") or []
     for p in points:
         if p.get("x") is not None and p.get("y") is not None:
-            st.session_state.start_x, st.session_state.start_y = float(p["x"]), float(p["y"])
+            # 6 significant digits: the cell's centre, without 3.16666666667 in the start boxes
+            st.session_state.start_x, st.session_state.start_y = (float(f"{float(p[k]):.6g}") for k in ("x", "y"))
             st.session_state.preset = None
             return
 
