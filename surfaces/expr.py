@@ -177,9 +177,7 @@ class Graph:
             inv = 1.0 / vb
             if math.isfinite(inv) and float(inv).is_integer():  # u/0.5 = 2·u
                 return self.apply("mul", self.num(inv), a)
-        if a == b:
-            return None  # x/x is NaN at x = 0: kept as written
-        return None
+        return None  # x/x stays as written: it is NaN at x = 0
 
     def _pow(self, a, b, va, vb):
         if vb == 1:
