@@ -146,7 +146,8 @@ with st.spinner(tr("Computing trajectories…")):
 
 # The address bar is the share link: the state as it is now, written back on every run.
 mode = st.session_state.get("view_mode") or "Map"
-wanted = link_params(scenario_dict, colours, st.session_state.lang, fit, {"3-D": "3d", "Step": "step"}.get(mode, "map"), present,
+view_name = {"3-D": "3d", "Step": "step"}.get(mode, "map")
+wanted = link_params(scenario_dict, colours, st.session_state.lang, fit, view_name, present,
                      st.session_state.get("preset"))
 if st.query_params.to_dict() != wanted:
     st.query_params.from_dict(wanted)
@@ -211,7 +212,7 @@ with sweep_tab:
     shown_sweep = sweep_section(scenario, tr)
 if shown_map or shown_sweep:  # the link also holds the map and sweep on screen
     studies = dict(scenario_dict, **({"map": shown_map} if shown_map else {}), **({"sweep": shown_sweep} if shown_sweep else {}))
-    wanted = link_params(studies, colours, st.session_state.lang, fit, {"3-D": "3d", "Step": "step"}.get(mode, "map"), present,
+    wanted = link_params(studies, colours, st.session_state.lang, fit, view_name, present,
                          st.session_state.get("preset"))
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -14,16 +13,10 @@ from surfaces import FormulaError, formula_surface, get_surface  # noqa: E402
 from surfaces.custom import _build  # noqa: E402
 from tests.test_formula import HOSTILE  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from engine import best_of  # noqa: E402  (bench/engine.py: one timing helper for every bench)
+
 TYPED_ROSENBROCK = "(1 - x)^2 + 100*(y - x^2)^2"
-
-
-def best_of(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def refuse(text):
@@ -36,7 +29,7 @@ def refuse(text):
 
 
 def main():
-    times = [best_of(lambda t=t: refuse(t)) for t in HOSTILE]
+    times = [best_of(lambda t=t: refuse(t), repeat=5) for t in HOSTILE]
     print(f"{len(HOSTILE)} hostile inputs refused: median {statistics.median(times) * 1e6:.0f} µs, "
           f"max {max(times) * 1e6:.0f} µs (limit 100,000 µs)")
     for text in (TYPED_ROSENBROCK, "(x^2 + y - 11)^2 + (x + y^2 - 7)^2", "x^2 + y^2 + 3*sin(2x)*sin(2y)"):

@@ -238,3 +238,11 @@ def test_a_share_link_keeps_noise_clipping_and_bundles():
     bad = dict(data, map={"cells": 10_000})
     state = read_link(link_params(bad, [], "en", False, "map", False, None), BY_KEY)
     assert "map" not in state.scenario and "map settings were ignored" in state.notes[0][0].format(**state.notes[0][1])
+
+
+def test_a_fate_map_reports_its_progress_to_the_end():
+    """The page's progress bar is this callback: it rises from 0 to 1 while the starts run."""
+    s = get_surface("booth")
+    seen = []
+    fate_map(s.objective, spec(lr=0.05), s.domain, 10, 200, [(1.0, 3.0)], 0.1, progress=seen.append)
+    assert seen[0] == 0 and seen[-1] == 1 and seen == sorted(seen) and len(seen) >= 50

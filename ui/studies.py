@@ -15,7 +15,7 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, ValidationError
 from optimizers.fate import MAX_MAP, MAX_SWEEP, SECOND, sweep_params, with_value
-from scenario import MAX_MAP_STEPS, map_settings, parse_scenario, run_fate_map, run_sweep, sweep_settings
+from scenario import MAX_MAP_STEPS, parse_scenario, run_fate_map, run_sweep
 from views.fatefig import METRICS, fate_figure, sweep_figure
 
 from .state import MAX_PAGE_RUNS, new_run
@@ -175,5 +175,3 @@ def init_study_state(steps: int) -> None:
                        ("sweep_metric", METRICS[0])):
         st.session_state.setdefault(key, value)
 
-
-__all__ = ["fate_section", "sweep_section", "init_study_state", "map_settings", "sweep_settings"]
