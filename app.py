@@ -14,9 +14,10 @@ import streamlit as st
 from analysis import summarize, view_diagonal
 from i18n import LANGUAGES, translator
 from optimizers import OPTIMIZERS, ValidationError
-from scenario import parse_run, parse_scenario, run_bundles, run_scenario
+from scenario import parse_run, parse_scenario
 from surfaces import CUSTOM, SURFACES
 from tour import BY_KEY, PRESETS
+from ui.compute import compute, figure_3d, figures, warm_up
 from ui.controls import runs_section, summary
 from ui.formula import formula_section, show_gradient
 from ui.link import link_params
@@ -25,39 +26,15 @@ from ui.share import export_section, share_section
 from ui.state import init_state, load_preset, on_language_change, on_map_select, on_surface_change, set_language
 from ui.stepper import step_through
 from ui.studies import fate_section, init_study_state, sweep_section
-from views.diagnostics import diagnostics_figure
 from views.latex import update_rule_latex
-from views.mapfig import CLICK_TRACE, fit_view, map_figure
-from views.surface3d import surface3d_figure
+from views.mapfig import CLICK_TRACE
 
 st.set_page_config(page_title="Descent Lab", page_icon="⛰️", layout="wide",
                    initial_sidebar_state="collapsed" if st.session_state.get("present") else "auto")
 init_state(st.query_params.to_dict())
+warm_up()  # the tour's scenes, computed once per server in the background
 tr = translator(st.session_state.lang)
 present = bool(st.session_state.get("present"))
-
-
-@st.cache_resource(max_entries=24, show_spinner=False)
-def compute(scenario_json: str):
-    """Engine results for a scenario (as canonical JSON). cache_resource: no copy on each rerun
-    (a 100,000-step run is megabytes); results are never modified after this."""
-    return run_scenario(parse_scenario(json.loads(scenario_json)))
-
-
-@st.cache_resource(max_entries=24, show_spinner=False)
-def figures(scenario_json: str, colours: tuple, fit: bool, tr, large: bool):
-    scenario = parse_scenario(json.loads(scenario_json))
-    surface, results = scenario.surface_obj, compute(scenario_json)
-    view = fit_view(surface, results) if fit else surface.domain
-    map_fig = map_figure(surface, results, list(colours), view, tr=tr, large=large, height=760 if large else 620,
-                         bundles=run_bundles(scenario))
-    return map_fig, diagnostics_figure(surface, results, list(colours), tr=tr), view
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def figure_3d(scenario_json: str, colours: tuple, view, tr):
-    scenario = parse_scenario(json.loads(scenario_json))
-    return surface3d_figure(scenario.surface_obj, compute(scenario_json), list(colours), view, tr=tr)
 
 
 # ---------------------------------------------------------------- sidebar: widgets in

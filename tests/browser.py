@@ -25,15 +25,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerURL(str):
+    """The server's URL, which also knows the server's process id (for memory figures)."""
+    pid: int
+
+
 @contextlib.contextmanager
-def streamlit_server(timeout: float = 60.0):
-    """Start `streamlit run app.py` on 127.0.0.1 and yield its URL; stop it afterwards."""
+def streamlit_server(timeout: float = 60.0, extra: list[str] | tuple = (), env: dict | None = None):
+    """Start `streamlit run app.py` on 127.0.0.1 (with the repository's .streamlit/config.toml and
+    any `extra` command-line options) and yield its URL; stop it afterwards."""
     port = free_port()
-    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **(env or {}))
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none"],
+                             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none", *extra],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    url = ServerURL(f"http://127.0.0.1:{port}")
+    url.pid = proc.pid
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -16,6 +16,7 @@ from surfaces import CUSTOM, SURFACES
 from tour import BY_KEY, DEFAULT
 from views.mapfig import PALETTE
 
+from .compute import preset_scenario
 from .formula import init_formula_state, set_formula
 from .link import note, read_link
 
@@ -153,8 +154,7 @@ def _load_studies(data: dict) -> None:
 def load_preset(key: str) -> None:
     p = BY_KEY[key]
     tr = translator(st.session_state.get("lang", DEFAULT_LANGUAGE))
-    data = dict(p.scenario, runs=[dict(r, label=tr(r["label"])) if r.get("label") else r for r in p.scenario["runs"]])
-    load_scenario(data, preset=key, fit_view=p.fit_view)
+    load_scenario(preset_scenario(p, tr), preset=key, fit_view=p.fit_view)
 
 
 def on_language_change(previous: str) -> None:

@@ -6,6 +6,9 @@ together they show the lecture's burst: σ shrinks on the flat floor → η/σ g
 """
 from __future__ import annotations
 
+import functools
+import json
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -14,6 +17,7 @@ from analysis import burst_steps, step_lengths, view_diagonal
 from i18n import ENGLISH
 from surfaces import Surface
 
+from .rawfig import RawFigure, typed
 from .sampling import curve_indices
 
 ROWS = ("loss", "gradient", "lr", "sigma", "effective", "step")
@@ -28,12 +32,24 @@ def _titles(surface: Surface, lower: float | None, tr=ENGLISH):
             tr("step length ‖θ_t − θ_{t−1}‖ (× burst)"))
 
 
+@functools.lru_cache(maxsize=32)
+def _grid_layout(titles: tuple[str, ...]) -> str:
+    """make_subplots' layout for the six rows (axes, domains, titles) as JSON: built once per
+    language and surface kind (plotly validates it all, ~20 ms), copied for each figure."""
+    fig = make_subplots(rows=len(ROWS), cols=1, shared_xaxes=True, vertical_spacing=0.035, subplot_titles=titles)
+    return json.dumps(fig.to_dict()["layout"])
+
+
 def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr=ENGLISH) -> go.Figure:
     lows = [p.value for p in surface.global_minima]
     lower = min(lows) if lows else None
-    fig = make_subplots(rows=len(ROWS), cols=1, shared_xaxes=True, vertical_spacing=0.035,
-                        subplot_titles=_titles(surface, lower, tr))
+    fig = RawFigure()  # traces as plain dicts: plotly's validation of ~20 line traces costs ~20 ms
+    layout = json.loads(_grid_layout(_titles(surface, lower, tr)))
     scale = view_diagonal(surface)
+    traces = []
+
+    def axes(row):
+        return {"xaxis": "x" if row == 1 else f"x{row}", "yaxis": "y" if row == 1 else f"y{row}"}
 
     def add(row, y, c, name, group, dash="solid", show=False, steps=None):
         y = np.asarray(y, dtype=float)
@@ -41,10 +57,11 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr
             return
         x = np.arange(len(y)) if steps is None else steps
         keep = curve_indices(y)
-        fig.add_trace(go.Scatter(x=x[keep], y=y[keep], mode="lines", name=name, legendgroup=group, showlegend=show,
-                                 line=dict(color=c, width=1.6, dash=dash),
-                                 hovertemplate=f"{name}<br>{tr('step')} %{{x}}<br>%{{y:.4g}}<extra></extra>"), row=row, col=1)
+        traces.append({"type": "scatter", "x": typed(x[keep]), "y": typed(y[keep]), "mode": "lines", "name": name,
+                       "legendgroup": group, "showlegend": show, "line": {"color": c, "width": 1.6, "dash": dash},
+                       "hovertemplate": f"{name}<br>{tr('step')} %{{x}}<br>%{{y:.4g}}<extra></extra>", **axes(row)})
 
+    shapes = []
     for i, r in enumerate(results):
         c, g, name = colours[i], f"run{i}", r.label
         loss = r.loss - lower if lower is not None else r.loss
@@ -64,17 +81,23 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr
         bursts = burst_steps(lengths, scale)
         if len(bursts):
             shown = bursts[:: max(1, len(bursts) // 400)]
-            fig.add_trace(go.Scatter(x=shown + 1, y=lengths[shown], mode="markers", name=f"{name}: {tr('bursts')}", legendgroup=g,
-                                     showlegend=False, marker=dict(symbol="x", size=8, color="#D00000"),
-                                     hovertemplate=f"{name}: {tr('burst at step')} %{{x}}<br>{tr('length')} %{{y:.4g}}<extra></extra>"), row=6, col=1)
+            traces.append({"type": "scatter", "x": typed(shown + 1), "y": typed(lengths[shown]), "mode": "markers",
+                           "name": f"{name}: {tr('bursts')}", "legendgroup": g, "showlegend": False,
+                           "marker": {"symbol": "x", "size": 8, "color": "#D00000"},
+                           "hovertemplate": f"{name}: {tr('burst at step')} %{{x}}<br>{tr('length')} %{{y:.4g}}<extra></extra>", **axes(6)})
         if r.diverged_at is not None:
             for row in range(1, len(ROWS) + 1):
-                fig.add_vline(x=r.diverged_at, line=dict(color=c, dash="dash", width=1), row=row, col=1)
+                a = axes(row)
+                shapes.append({"type": "line", "x0": r.diverged_at, "x1": r.diverged_at, "xref": a["xaxis"],
+                               "y0": 0, "y1": 1, "yref": f"{a['yaxis']} domain", "line": {"color": c, "dash": "dash", "width": 1}})
 
-    for row in (1, 2, 4, 5, 6):
-        fig.update_yaxes(type="log", row=row, col=1, exponentformat="power")
-    fig.update_yaxes(exponentformat="power", row=3, col=1)
-    fig.update_xaxes(title_text=tr("step t"), row=len(ROWS), col=1)
-    fig.update_layout(height=height, margin=dict(l=60, r=20, t=70, b=40), hovermode="x unified",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.03, x=0))
+    for row in range(1, len(ROWS) + 1):
+        y = layout["yaxis" if row == 1 else f"yaxis{row}"]
+        y["exponentformat"] = "power"
+        if row != 3:
+            y["type"] = "log"
+    layout[f"xaxis{len(ROWS)}"]["title"] = {"text": tr("step t")}
+    layout.update(height=height, margin=dict(l=60, r=20, t=70, b=40), hovermode="x unified", shapes=shapes,
+                  legend=dict(orientation="h", yanchor="bottom", y=1.03, x=0))
+    fig.raw_traces, fig.raw_layout = traces, layout
     return fig

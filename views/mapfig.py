@@ -13,6 +13,7 @@ from i18n import ENGLISH
 from surfaces import Surface
 
 from .background import ColourScale, data_uri, render_png
+from .rawfig import RawFigure
 from .sampling import MAX_FRAMES, frame_steps, path_indices
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000"]  # Okabe–Ito
@@ -21,24 +22,6 @@ SPEEDS = (("▶ ½×", 2.0), ("▶ 2×", 0.5), ("▶ 4×", 0.25))
 TAIL = 10  # frames of history drawn bright behind the current point
 CLICK_GRID = 41  # transparent points that catch clicks (Plotly reports clicks on scatter points only)
 CLICK_TRACE = 1  # index of that grid among the figure's traces (after the colour-bar trace)
-
-
-class AnimatedFigure(go.Figure):
-    """A go.Figure whose frames, slider and buttons are plain dicts, merged in by to_dict().
-
-    plotly.py validates every property of every frame when frames are set the normal way:
-    ~1 s for 300 frames, spent on every new scenario, while the browser only needs the JSON.
-    Everything that serialises a figure (st.plotly_chart, to_json, to_html, write_html) goes
-    through to_dict(), so they all see the complete animated figure."""
-
-    raw_frames: list = []
-    raw_layout: dict = {}
-
-    def to_dict(self):
-        d = super().to_dict()
-        d["layout"].update(self.raw_layout)
-        d["frames"] = self.raw_frames
-        return d
 
 
 def fit_view(surface: Surface, results, margin: float = 0.06, limit: float = 10.0):
@@ -120,7 +103,7 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
     png, scale = render_png(surface, view, *png_size)
     a_name, b_name = surface.axis_names
 
-    fig = AnimatedFigure()
+    fig = RawFigure()  # frames, buttons and slider as plain dicts (views/rawfig.py)
     fig.add_layout_image(source=data_uri(png), xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0,
                          sizing="stretch", layer="below", opacity=1.0)
     fig.add_trace(_colourbar_trace(scale, tr))
