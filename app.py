@@ -11,13 +11,13 @@ from functools import partial
 
 import streamlit as st
 
-from analysis import summarize, view_diagonal
+from analysis import view_diagonal
 from i18n import LANGUAGES, translator
 from optimizers import OPTIMIZERS, ValidationError
 from scenario import parse_run, parse_scenario
 from surfaces import CUSTOM, SURFACES
 from tour import BY_KEY, PRESETS
-from ui.compute import compute, figure_3d, figures, warm_up
+from ui.compute import compute, figure_3d, figures, summaries, warm_up
 from ui.controls import runs_section, summary
 from ui.formula import formula_section, show_gradient
 from ui.link import link_params
@@ -229,8 +229,7 @@ columns = {"run": tr("run"), "final": tr("final loss"), "distance": tr("distance
            "steps": tr("steps to within tolerance"), "diverged": tr("diverged at step"), "bursts": tr("bursts"),
            "longest": tr("longest step"), "at": tr("at step")}
 rows = []
-for r in results:
-    s = summarize(surface, r, tolerance)
+for s in summaries(key, tolerance):
     rows.append({columns["run"]: s.label, columns["final"]: s.final_loss, columns["distance"]: s.distance,
                  columns["steps"]: s.steps_to_tolerance, columns["diverged"]: s.diverged_at, columns["bursts"]: s.bursts,
                  columns["longest"]: s.longest_step, columns["at"]: s.longest_step_at})

@@ -17,6 +17,7 @@ from collections import Counter
 import pandas  # noqa: F401  (imported before the warm-up thread: plotly's lazy pandas import races otherwise)
 import streamlit as st
 
+from analysis import summarize
 from i18n import LANGUAGES, translator
 from scenario import parse_scenario, run_bundles, run_scenario
 from tour import PRESETS
@@ -92,6 +93,13 @@ def compute(key: str):
 def figures(key: str, colours: tuple, fit: bool, tr, large: bool):
     """(map figure, diagnostics figure, view) for a scenario, its run colours and view options."""
     return (_figures_preset if _tier(key) == "preset" else _figures_general)(key, colours, fit, tr, large)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def summaries(key: str, tolerance: float):
+    """The summary table's numbers for each run (a few hundred bytes: a larger cache is cheap)."""
+    surface = parse_scenario(json.loads(key)).surface_obj
+    return [summarize(surface, r, tolerance) for r in compute(key)]
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

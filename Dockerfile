@@ -1,0 +1,29 @@
+# Descent Lab for a class: one container = one Streamlit server (README: "Running it for a class").
+#   docker build -t descent-lab . && docker run -p 8501:8501 descent-lab
+FROM python:3.11-slim
+
+# One malloc arena per thread (glibc's default) let the server's memory creep up as students come
+# and go (Streamlit runs a thread per session); two keep it flat (bench/load.py).
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MALLOC_ARENA_MAX=2
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+# The app's code and its production settings (.streamlit/config.toml); tests, benchmarks and
+# docs stay out (.dockerignore).
+COPY . .
+
+# Never root: the app writes nothing to disk, so the user needs no home of its own either.
+RUN useradd --system --no-create-home --uid 10001 descent
+USER descent
+
+EXPOSE 8501
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() != b'ok')"
+
+CMD ["python", "-m", "streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501"]
