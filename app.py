@@ -14,11 +14,11 @@ import streamlit as st
 from analysis import view_diagonal
 from i18n import LANGUAGES, translator
 from optimizers import OPTIMIZERS, ValidationError
-from scenario import parse_run, parse_scenario
+from scenario import MAX_STEPS, parse_run, parse_scenario
 from surfaces import CUSTOM, SURFACES
 from tour import BY_KEY, PRESETS
 from ui.compute import compute, figure_3d, figures, summaries, warm_up
-from ui.controls import runs_section, summary
+from ui.controls import limits_section, runs_section, summary
 from ui.formula import formula_section, show_gradient
 from ui.link import link_params
 from ui.present import KEYS_JS, PRESENT_CSS
@@ -70,7 +70,7 @@ with st.sidebar:
                          help=tr("Or click anywhere on the map."))
     y0 = c2.number_input(tr("start {axis}", axis=b), key="start_y", format="%g", min_value=-1e6, max_value=1e6,
                          help=tr("Or click anywhere on the map."))
-    steps = int(st.number_input(tr("Steps"), key="steps", min_value=1, max_value=100_000, step=100,
+    steps = int(st.number_input(tr("Steps"), key="steps", min_value=1, max_value=MAX_STEPS, step=100,
                                 help=tr("Updates per run, up to 100,000. The animation shows at most 300 frames.")))
 
     def check(run: dict, index: int) -> str | None:
@@ -85,6 +85,7 @@ with st.sidebar:
     st.subheader(tr("View"))
     st.toggle(tr("Fit the view to the whole paths"), key="fit_view",
               help=tr("Widen the map to every path (at most 10× the surface's window), e.g. to see a burst leave the window."))
+    limits_section(tr)
 
 # ---------------------------------------------------------------- main: one scenario → figures
 if present:
@@ -203,8 +204,11 @@ def update_rule_panel():
     longest = max(r.steps_taken for r in results)
     if longest < 1:
         return
-    t = st.slider(tr("Inspect update t"), 1, longest, min(longest, 1), key="inspect_t",
-                  help=tr("The lecture's θ_t = θ_{t−1} − (η_t/σ_t)·m_t with each run's numbers at this step."))
+    if longest == 1:  # a slider needs two ends: one update has nothing to choose
+        t = 1
+    else:
+        t = st.slider(tr("Inspect update t"), 1, longest, min(longest, 1), key="inspect_t",
+                      help=tr("The lecture's θ_t = θ_{t−1} − (η_t/σ_t)·m_t with each run's numbers at this step."))
     for r in results:
         st.markdown(f"**{r.label}** — {tr(summary(OPTIMIZERS[r.spec.optimizer]))}")
         st.latex(OPTIMIZERS[r.spec.optimizer].formula)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, replace
 
 from optimizers import OPTIMIZERS, SCHEDULES, RunResult, RunSpec, ValidationError, simulate
@@ -91,8 +92,11 @@ def parse_point(value, where: str) -> tuple[float, float]:
 
 
 def valid_steps(steps) -> bool:
-    return (isinstance(steps, (int, float)) and not isinstance(steps, bool) and math.isfinite(steps)
-            and steps == int(steps) and 1 <= steps <= MAX_STEPS)
+    if isinstance(steps, bool) or not isinstance(steps, (int, float)):
+        return False
+    if isinstance(steps, float) and not (math.isfinite(steps) and steps == int(steps)):
+        return False
+    return 1 <= steps <= MAX_STEPS  # compared as numbers: 10**400 is too many, not an overflow
 
 
 def parse_scenario(data) -> Scenario:
@@ -224,7 +228,7 @@ def parse_surface(value) -> str | FormulaSpec:
         except FormulaError as e:
             raise ValidationError(f"surface.{'domain' if e.kind == 'domain' else 'formula'}: {e}") from None
         return spec
-    if value not in SURFACES:
+    if not isinstance(value, str) or value not in SURFACES:
         raise ValidationError(f"unknown surface {str(value)[:40]!r}; choose one of: {', '.join(SURFACES)}, "
                               "or {\"formula\": …, \"domain\": …}")
     return value
@@ -238,7 +242,7 @@ def parse_run(run, index: int, start, steps: int) -> RunSpec:
     if unknown:
         raise ValidationError(f"{where} has unknown key {str(unknown[0])[:40]!r}; allowed: {', '.join(RUN_KEYS)}")
     name = run.get("optimizer")
-    if name not in OPTIMIZERS:
+    if not isinstance(name, str) or name not in OPTIMIZERS:
         raise ValidationError(f"{where}: unknown optimizer {str(name)[:40]!r}; choose one of: {', '.join(OPTIMIZERS)}")
     cls = OPTIMIZERS[name]
     try:
@@ -340,12 +344,37 @@ def outcome_dict(outcome, shape) -> dict:
     return {"fate": rows(outcome.fate), "steps": rows(outcome.steps), "loss": rows(outcome.loss)}
 
 
+MAX_JSON_DEPTH = 32  # a scenario is 6 levels deep; Python's parser would recurse ~1,000 levels and fail
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str) -> int:
+    """How deeply the arrays and objects in JSON text nest (brackets inside strings ignored)."""
+    depth = deepest = 0
+    for b in _JSON_BRACKET.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if b in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def load_json(raw: bytes, name: str = "the file"):
+    """Untrusted bytes → a JSON value, or ValidationError with one line. NaN and Infinity are
+    read as floats, so that the validators can name them; nesting is bounded before parsing."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError(f"{name} is not UTF-8 text") from None
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ValidationError(f"{name} nests more than {MAX_JSON_DEPTH} levels of arrays and objects")
+    try:
+        return json.loads(text, parse_constant=lambda c: float(c))
+    except (ValueError, RecursionError) as e:
+        raise ValidationError(f"{name} is not valid JSON: {str(e)[:100]}") from None
+
+
 def read_scenario_json(raw: bytes, name: str = "the file") -> Scenario:
     """Bytes of a scenario file (untrusted) → Scenario, or ValidationError with one line."""
     if len(raw) > MAX_FILE_BYTES:
         raise ValidationError(f"{name} is larger than {MAX_FILE_BYTES:,} bytes")
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=lambda c: float(c))
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise ValidationError(f"{name} is not valid JSON: {str(e)[:100]}") from None
-    return parse_scenario(data)
+    return parse_scenario(load_json(raw, name))

@@ -122,10 +122,10 @@ def main():
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--ttl", type=int, default=3, help="server.disconnectedSessionTTL for this run, seconds")
-    ap.add_argument("--malloc-arenas", default="2", help="MALLOC_ARENA_MAX for the server ('' for glibc's default)")
+    ap.add_argument("--malloc-arenas", default="4", help="MALLOC_ARENA_MAX for the server ('' for glibc's default)")
     args = ap.parse_args()
-    # MALLOC_ARENA_MAX=2 as in the Dockerfile: glibc's default of one malloc arena per thread
-    # (Streamlit runs a thread per session) let the resident set creep up round after round.
+    # MALLOC_ARENA_MAX=4 as in the Dockerfile: with glibc's default (an arena per thread, up to 8
+    # per core; Streamlit runs a thread per session) the resident set crept up round after round.
     env = {"MALLOC_ARENA_MAX": args.malloc_arenas} if args.malloc_arenas else {}
     with streamlit_server(extra=["--server.disconnectedSessionTTL", str(args.ttl)], env=env) as url:
         out = run_load(url, url.pid, args.sessions, args.rounds, args.ttl)

@@ -440,7 +440,7 @@ def parse_schedule_ref(obj) -> tuple[str, dict]:
     if extra:
         raise ValidationError(f"schedule has unknown key {sorted(extra)[0][:40]!r}; allowed: name, params")
     name = obj.get("name")
-    if name not in SCHEDULES:
+    if not isinstance(name, str) or name not in SCHEDULES:
         raise ValidationError(f"unknown schedule {str(name)[:40]!r}; choose one of: {', '.join(SCHEDULES)}")
     params = obj.get("params") or {}
     if not isinstance(params, dict):

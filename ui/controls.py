@@ -10,8 +10,13 @@ import streamlit as st
 
 from i18n import ENGLISH
 from optimizers import OPTIMIZERS, SCHEDULES, ValidationError
+from optimizers.fate import MAX_MAP, MAX_SWEEP
 from optimizers.schedules import STEPS
+from scenario import MAX_FILE_BYTES, MAX_MAP_STEPS, MAX_RUNS, MAX_STEPS
+from surfaces.parse import MAX_LENGTH
+from views.export import MAX_EXPORT_FRAMES, SIZE
 
+from .link import MAX_PARAM_CHARS
 from .state import MAX_PAGE_RUNS, add_run, duplicate_run, param_key, remove_run
 
 PAGE_SCHEDULES = [n for n in SCHEDULES if n != "SequentialLR"]  # sequences: the warm-up option builds them
@@ -181,3 +186,23 @@ def runs_section(steps: int, check, tr=ENGLISH):
     st.button(tr("＋ Add run"), on_click=add_run, disabled=len(ids) >= MAX_PAGE_RUNS, width="stretch",
               help=tr("Up to {n} runs on one map.", n=MAX_PAGE_RUNS))
     return out
+
+
+def limits_section(tr=ENGLISH) -> None:
+    """Every bound of this server in one place. The widgets refuse values beyond them (the box
+    shows the bound), files and links beyond them are refused with a note, and nothing beyond
+    them is computed: one student cannot take the server from the rest of the class."""
+    with st.expander(tr("Limits")):
+        st.markdown(tr(
+            "- steps: at most {steps} per run\n"
+            "- runs: at most {page_runs} on the page ({file_runs} in a scenario file or link; more are dropped with a note)\n"
+            "- fate map: at most {cells} × {cells} starts, {map_steps} steps each\n"
+            "- sweep: at most {sweep} × {sweep} settings, {map_steps} steps each\n"
+            "- GIF / MP4: at most {frames} frames of {w} × {h} pixels\n"
+            "- scenario files: at most {file_kb} kB\n"
+            "- a typed formula: at most {formula} characters\n"
+            "- a share link's scenario: at most {link} characters\n\n"
+            "Anything beyond these is refused with a message, not computed.",
+            steps=f"{MAX_STEPS:,}", page_runs=MAX_PAGE_RUNS, file_runs=MAX_RUNS, cells=MAX_MAP, map_steps=f"{MAX_MAP_STEPS:,}",
+            sweep=MAX_SWEEP, frames=MAX_EXPORT_FRAMES, w=SIZE[0], h=SIZE[1], file_kb=f"{MAX_FILE_BYTES // 1000:,}",
+            formula=MAX_LENGTH, link=f"{MAX_PARAM_CHARS:,}"))

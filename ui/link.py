@@ -25,7 +25,18 @@ import zlib
 from dataclasses import dataclass, field
 
 from optimizers import ValidationError
-from scenario import FORMAT_VERSION, MAX_RUNS, MAX_STEPS, SCENARIO_KEYS, parse_point, parse_run, parse_scenario, parse_surface, valid_steps
+from scenario import (
+    FORMAT_VERSION,
+    MAX_RUNS,
+    MAX_STEPS,
+    SCENARIO_KEYS,
+    load_json,
+    parse_point,
+    parse_run,
+    parse_scenario,
+    parse_surface,
+    valid_steps,
+)
 from surfaces import SURFACES
 
 LINK_VERSION = 1
@@ -78,9 +89,9 @@ def decode_scenario(text: str):
     if inflater.unconsumed_tail:
         raise ValueError(f"unpacks to more than {MAX_INFLATED:,} bytes")
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=lambda c: float(c))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise ValueError("not JSON") from None
+        return load_json(raw, "the scenario")
+    except ValidationError as e:
+        raise ValueError(str(e).removeprefix("the scenario ")) from None
 
 
 def link_params(scenario: dict, colours, lang: str, fit: bool, view: str, present: bool, preset: str | None) -> dict[str, str]:
