@@ -19,9 +19,13 @@ RUN pip install -r requirements.txt
 # docs stay out (.dockerignore).
 COPY . .
 
-# Never root: the app writes nothing to disk, so the user needs no home of its own either.
-RUN useradd --system --no-create-home --uid 10001 descent
+# Never root, and no home: the only thing written is numba's cache of compiled kernels, in a
+# folder of its own, filled now (the first students wait for no compiler) and writable later.
+ENV NUMBA_CACHE_DIR=/var/cache/descent-lab
+RUN useradd --system --no-create-home --uid 10001 descent \
+    && mkdir -p "$NUMBA_CACHE_DIR" && chown descent "$NUMBA_CACHE_DIR"
 USER descent
+RUN python -c "import optimizers.kernels as k, surfaces.compiled as s; k.compile_all(); s.compile_all()"
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

@@ -1,6 +1,7 @@
 """Engine benchmark: prints per-step costs and ratios. Run: python bench/engine.py
 
-Measured in one process, best of 3 (these machines are shared and noisy):
+Measured in one process, best of 3 (these machines are shared and noisy), with the compiled
+kernels (numba: optimizers/kernels.py, surfaces/compiled.py) and, for comparison, the NumPy rules:
   * 1, 8 and 100 runs of Adam on Rosenbrock (full records),
   * 8 runs for SGD, RMSprop and a mix of 8 different optimizers,
   * a 100×100 grid of start points × 500 steps (points and loss only, as maps need),
@@ -52,8 +53,8 @@ def runs_of(name, k, start=(-1.5, 2.0)):
     return [RunSpec(name, OPTIMIZERS[name].validate({"lr": 1e-3 * (i + 1)}), start) for i in range(k)]
 
 
-def engine_case(label, runs, steps, record="full"):
-    sec = best_of(lambda: simulate(SURFACE.objective, runs, steps, record=record))
+def engine_case(label, runs, steps, record="full", compiled=None):
+    sec = best_of(lambda: simulate(SURFACE.objective, runs, steps, record=record, compiled=compiled))
     print(f"{label:44s} {sec:8.3f} s   {sec / steps * 1e6:8.1f} µs/step")
     return sec
 
@@ -102,6 +103,10 @@ def main():
     grid = [RunSpec("Adam", OPTIMIZERS["Adam"].validate({"lr": 0.01}), (float(x), float(y))) for x, y in zip(xs.ravel(), ys.ravel())]
     tg = engine_case("Adam, 100×100 starts × 500 steps (path only)", grid, 500, record="path")
     tf, peak = fate_case()
+    t8_numpy = engine_case("Adam, 8 runs × 10,000 steps, NumPy rules", runs_of("Adam", 8), 10_000, compiled=False)
+    tg_numpy = engine_case("Adam, 100×100 starts × 500 steps, NumPy rules", grid, 500, record="path", compiled=False)
+    print(f"compiled kernels vs NumPy rules, same run: 8 runs {t8_numpy / t8:.1f}× faster, "
+          f"100×100 starts {tg_numpy / tg:.1f}× faster")
     floor = numpy_floor(10_000)
     print(f"{'reference: 27 bare NumPy ops × 10,000 steps':44s} {floor:8.3f} s   {floor / 10_000 * 1e6:8.1f} µs/step"
           f"   (Adam 8 runs = {t8 / floor:.2f}× this floor)")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -37,6 +38,13 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the server has used so far: a figure less noisy than wall time
+    on a shared machine, to compare changes by."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def student(url: str, i: int, round_no: int, timeout: float) -> dict:
@@ -88,11 +96,12 @@ def run_load(url: str, pid: int, sessions: int, rounds: int, ttl: int, timeout: 
     asyncio.run(warm_up(url, timeout))
     time.sleep(ttl + 1)
     memory = [("after warm-up", rss_mb(pid))]
-    results = []
+    results, cpu = [], []
     for r in range(rounds):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_seconds(pid)
         out = asyncio.run(one_round(url, sessions, r, timeout))
         wall = time.perf_counter() - t
+        cpu.append(cpu_seconds(pid) - c)
         results.extend(out)
         time.sleep(ttl + 1)  # closed sessions are kept ttl seconds for reconnects
         asyncio.run(one_round(url, 1, 99 + r, timeout))  # a visit, which lets the server evict them
@@ -101,7 +110,7 @@ def run_load(url: str, pid: int, sessions: int, rounds: int, ttl: int, timeout: 
         ok = [o for o in out if "error" not in o]
         worst = max((max(o.values()) for o in ok), default=float("nan"))
         log(f"round {r + 1}: {sessions} sessions in {wall:.1f} s, slowest time-to-chart {worst:.2f} s, "
-            f"{len(errors)} errors, server {memory[-1][1]:.0f} MB")
+            f"{len(errors)} errors, server {memory[-1][1]:.0f} MB, server CPU {cpu[-1]:.1f} s")
         for e in errors[:5]:
             log("   ", e)
     ok = [o for o in results if "error" not in o]
@@ -114,7 +123,7 @@ def run_load(url: str, pid: int, sessions: int, rounds: int, ttl: int, timeout: 
     if every:
         stats["all"] = (statistics.median(every), percentile(every, 0.95), max(every))
     return {"stats": stats, "errors": [o["error"] for o in results if "error" in o], "sessions": len(results),
-            "memory": memory}
+            "memory": memory, "cpu_per_session": sum(cpu) / (rounds * sessions)}
 
 
 def main():
@@ -136,6 +145,7 @@ def main():
     for key, (med, p95, mx) in out["stats"].items():
         print(f"  {names[key]:26s} {med:7.2f}s {p95:7.2f}s {mx:7.2f}s")
     print(f"errors: {len(out['errors'])} of {out['sessions']} sessions")
+    print(f"server CPU per session (open + click + type): {out['cpu_per_session'] * 1e3:.0f} ms")
     for e in out["errors"][:10]:
         print("   ", e)
     base = out["memory"][1][1] if len(out["memory"]) > 1 else out["memory"][0][1]

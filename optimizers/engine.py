@@ -79,7 +79,7 @@ class _Group:
     returned (appending costs ~30 ns, a strided write ~500 ns) and flushed in chunks."""
 
     def __init__(self, cls, lo, hi, specs, theta0, lr_source, mom_source):
-        self.rows = slice(lo, hi)
+        self.rows, self.lo, self.hi = slice(lo, hi), lo, hi
         self.opt = cls([s.params for s in specs], theta0[lo:hi], cycled=mom_source is not None)
         self.lr = lr_source
         self.momentum = mom_source
@@ -124,6 +124,47 @@ def _as_block(items: list, k: int) -> np.ndarray:
     """Stack per-step values (Python floats, (rows, 1) or (rows, 2) arrays) as (k, rows|1, 1|2)."""
     block = np.asarray(items, dtype=float)
     return block.reshape(k, 1, 1) if block.ndim == 1 else block
+
+
+class _KernelGroup:
+    """Runs that share one update rule, stepped by its compiled kernel (optimizers/kernels.py):
+    one call per step that writes the new points and σ, η/σ, m straight into the records."""
+
+    def __init__(self, cls, lo, hi, specs, theta0, lr_source, mom_source, kernels, whole):
+        # The NumPy rule parses the settings (its .h: floats or per-run columns) and knows
+        # whether momentum is in use; the kernel does the arithmetic.
+        opt = cls([s.params for s in specs], theta0[lo:hi], cycled=mom_source is not None)
+        lay = kernels.LAYOUT[cls.name]
+        self.rows = slice(None) if whole else slice(lo, hi)  # the whole array: no view per call
+        self.lo, self.hi = lo, hi
+        self.kernel = lay.kernel
+        self.hp, self.state = kernels.pack(cls.name, opt.h, hi - lo)
+        self.has_sigma = lay.sigma
+        self.has_mom = lay.momentum and getattr(opt, "has_momentum", True)
+        self.lr = lr_source[:, :, 0] if isinstance(lr_source, np.ndarray) else lr_source
+        self.momentum = mom_source[:, :, 0] if isinstance(mom_source, np.ndarray) else mom_source
+        if mom_source is not None:
+            self.cycled_row = 1 + lay.hp.index(cls.cycled_attribute())
+
+    def step(self, theta, g, t, out, sigma, eff, mom):
+        hp, r = self.hp, self.rows
+        hp[0] = self.lr[t]
+        if self.momentum is not None:  # cycled momentum / β1 (OneCycleLR, CyclicLR)
+            hp[self.cycled_row] = self.momentum[t]
+        self.kernel(theta[r], g[r], t + 1, hp, self.state, sigma[r], eff[r], mom[r], out[r])
+
+
+def load_kernels(required: bool | None = None):
+    """optimizers.kernels, or None: when `required` is False, or None and numba is missing."""
+    if required is False:
+        return None
+    try:
+        from . import kernels
+    except (ImportError, RuntimeError, OSError):  # no numba, or no writable cache (NUMBA_CACHE_DIR)
+        if required:
+            raise
+        return None
+    return kernels
 
 
 def _tables(specs: list[RunSpec], n: int):
@@ -200,11 +241,16 @@ def gradient_transform(specs: list[RunSpec], n: int):
 
 
 def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float = DEFAULT_BOUND,
-             record: str = "full", observe=None) -> list[RunResult]:
+             record: str = "full", observe=None, compiled: bool | None = None) -> list[RunResult]:
     """Step every run `steps` times. record: "full" (everything), "path" (points and loss only), or
     "final": nothing per step (a 200×200 map of starts would need hundreds of MB); `observe(t,
     theta, loss)` is called at every point instead, rows in the caller's order, and the result is
-    a FinalState. Rows are the runs; each may clip and add noise to its gradient (RunSpec)."""
+    a FinalState. Rows are the runs; each may clip and add noise to its gradient (RunSpec).
+
+    compiled: step with the numba kernels (None: when numba is installed; False: the NumPy rules).
+    Both give the same numbers. An objective with an `into(theta, f_out, g_out)` attribute (the
+    built-in surfaces: surfaces/compiled.py) is then evaluated in place, without NumPy calls."""
+    kernels = load_kernels(compiled)
     R, n = len(runs), int(steps)
     # Runs with the same rule sit next to each other, so each group is a cheap slice view.
     rank = {name: i for i, name in enumerate(OPTIMIZERS)}
@@ -250,7 +296,12 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
                 attr = OPTIMIZERS[specs[lo].optimizer].cycled_attribute()
                 fill = [s.params["betas"][0] if attr == "beta1" else s.params[attr] for s in specs[lo:hi]]
                 mom_source = _source(sched_keys, mom_tables, lo, hi, n, fill=fill)
-            groups.append(_Group(OPTIMIZERS[specs[lo].optimizer], lo, hi, specs[lo:hi], theta, lr_source, mom_source))
+            cls = OPTIMIZERS[specs[lo].optimizer]
+            if kernels is not None:
+                groups.append(_KernelGroup(cls, lo, hi, specs[lo:hi], theta, lr_source, mom_source, kernels,
+                                           whole=lo == 0 and hi == R))
+            else:
+                groups.append(_Group(cls, lo, hi, specs[lo:hi], theta, lr_source, mom_source))
             lo = hi
 
     full, final = record == "full", record == "final"
@@ -284,6 +335,41 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
         pts.clear(), fs.clear(), gs.clear()
 
     single = groups[0] if len(groups) == 1 else None
+    if kernels is not None:
+        theta, f = _compiled_loop(objective, groups, theta, n, bound, points, loss, grads, sigma, eff, mom,
+                                  transform, observe, inverse, plateau, plateau_rows, live if plateau is not None else None)
+    else:
+        theta, f = _numpy_loop(objective, groups, single, theta, n, bound, full, final, transform, observe,
+                               inverse, plateau, plateau_rows, live if plateau is not None else None, flush, pts, fs, gs)
+    if final:
+        return FinalState(theta[inverse], f[inverse])
+
+    lrs = live[:, :, 0] if plateau is not None else None
+    lr_arrays = {k: np.asarray(v, dtype=float) for k, v in lr_tables.items() if v is not None}
+    group_of = [grp for grp in groups for _ in range(grp.lo, grp.hi)]
+    diverged, reasons = _find_divergence(points, loss, grads, bound)
+    results = [None] * R
+    for i, spec in enumerate(specs):
+        k = int(diverged[i]) if diverged[i] >= 0 else None
+        taken = n if k is None else max(k, 0)
+        npts = n + 1 if k is None else max(k, 0)
+        lr_i = (lrs[:, i] if lrs is not None else lr_arrays[sched_keys[i]])[:taken].copy()
+        grp = group_of[i]
+        res = RunResult(spec, points[:npts, i].copy(), loss[:npts, i].copy(),
+                        grads[:taken, i].copy() if full else None, lr_i,
+                        sigma[:taken, i].copy() if full and grp.has_sigma else None,
+                        eff[:taken, i].copy() if full else None,
+                        mom[:taken, i].copy() if full and grp.has_mom else None,
+                        k, *(reasons[i] or (None, None)))
+        results[order[i]] = res
+    return results
+
+
+
+def _numpy_loop(objective, groups, single, theta, n, bound, full, final, transform, observe, inverse, plateau,
+                plateau_rows, live, flush, pts, fs, gs):
+    """The step loop with the NumPy rules: per-step arrays kept in lists, flushed in chunks."""
+    f = None
     with np.errstate(all="ignore"):
         # No per-step finiteness test: rows are independent, so a run that left the finite
         # numbers cannot disturb the others; it is found and cut from the records afterwards.
@@ -324,29 +410,50 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
                 if not (np.abs(theta) <= bound).all(axis=1).any():
                     break  # every run has left: nothing more to compute (the rest stays NaN)
         flush()
-    if final:
-        return FinalState(theta[inverse], f[inverse])
+    return theta, f
 
-    lrs = live[:, :, 0] if plateau is not None else None
-    lr_arrays = {k: np.asarray(v, dtype=float) for k, v in lr_tables.items() if v is not None}
-    group_of = [grp for grp in groups for _ in range(grp.rows.start, grp.rows.stop)]
-    diverged, reasons = _find_divergence(points, loss, grads, bound)
-    results = [None] * R
-    for i, spec in enumerate(specs):
-        k = int(diverged[i]) if diverged[i] >= 0 else None
-        taken = n if k is None else max(k, 0)
-        npts = n + 1 if k is None else max(k, 0)
-        lr_i = (lrs[:, i] if lrs is not None else lr_arrays[sched_keys[i]])[:taken].copy()
-        grp = group_of[i]
-        res = RunResult(spec, points[:npts, i].copy(), loss[:npts, i].copy(),
-                        grads[:taken, i].copy() if full else None, lr_i,
-                        sigma[:taken, i].copy() if full and grp.has_sigma else None,
-                        eff[:taken, i].copy() if full else None,
-                        mom[:taken, i].copy() if full and grp.has_mom else None,
-                        k, *(reasons[i] or (None, None)))
-        results[order[i]] = res
-    return results
 
+def _compiled_loop(objective, groups, theta, n, bound, points, loss, grads, sigma, eff, mom, transform,
+                   observe, inverse, plateau, plateau_rows, live):
+    """The step loop with the compiled kernels: they write the records in place. points is None
+    for record="final" (then each step gets fresh arrays: an observer may keep what it is given);
+    grads, sigma, eff and mom are None unless record="full"."""
+    R = theta.shape[0]
+    into = getattr(objective, "into", None)
+    final, full = points is None, grads is not None
+    spare = np.empty((3, R, 2))  # σ, η/σ, m of a step that is not recorded
+    g_spare = np.empty((R, 2))
+    if not final:
+        points[0] = theta
+        theta = points[0]
+    f = None
+    with np.errstate(all="ignore"):
+        for t in range(n + 1):
+            f = np.empty(R) if final else loss[t]
+            g = grads[t] if full and t < n and transform is None else g_spare
+            if into is not None:
+                into(theta, f, g)
+            else:
+                f[...], g[...] = objective(theta)
+            if observe is not None:
+                observe(t, theta[inverse], f[inverse])
+            if t == n:
+                break
+            if transform is not None:
+                g = transform(g, t)
+                if full:
+                    grads[t] = g
+            out = np.empty((R, 2)) if final else points[t + 1]
+            records = (sigma[t], eff[t], mom[t]) if full else spare
+            for grp in groups:
+                grp.step(theta, g, t, out, *records)
+            theta = out
+            if plateau is not None and t + 1 < n:
+                # torch: sched.step(loss) after opt.step(); the metric is this step's starting loss.
+                live[t + 1, plateau_rows, 0] = plateau.step(f[plateau_rows])
+            if t % CHUNK == CHUNK - 1 and not (np.abs(theta) <= bound).all(axis=1).any():
+                break  # every run has left: nothing more to compute (the rest stays NaN)
+    return theta, f
 
 REASONS = {  # why a run stopped: templates the page translates (i18n)
     "start": "the start point {where} is outside the finite region of the surface",

@@ -159,7 +159,9 @@ class Adam(Optimizer):
         s.m = lerp(s.m, g, 1 - h.beta1)
         s.v = ema_of_squares(s.v, g, h.beta2)
         step_size = lr / (1 - h.beta1**t)
-        bc2_sqrt = (1 - h.beta2**t) ** 0.5
+        # torch writes (1 − β2^t) ** 0.5 (C pow); sqrt is correctly rounded, agrees with pow to
+        # 1 ulp, and is what a compiled kernel gets for ** 0.5 (optimizers/kernels.py)
+        bc2_sqrt = np.sqrt(1 - h.beta2**t)
         if h.amsgrad:
             s.vmax = np.maximum(s.vmax, s.v)
         denom = np.sqrt(s.vmax if h.amsgrad else s.v) / bc2_sqrt + h.eps
@@ -283,12 +285,12 @@ class RAdam(Optimizer):
         rho_t = rho_inf - 2 * t * (h.beta2**t) / bc2
         rectified = rho_t > 5.0
         with np.errstate(invalid="ignore"):  # r is only used where ρ_t > 5
-            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            rect = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
         denom = np.sqrt(s.v) + h.eps
-        adaptive = (bc2**0.5) / denom
+        adaptive = np.sqrt(bc2) / denom  # sqrt, not ** 0.5: see Adam
         step = select(rectified, m_hat * lr * adaptive * rect, m_hat * lr)
         eff = select(rectified, lr / bc1 * adaptive * rect, lr / bc1 + 0 * denom)
-        return Step(theta - step, sigma=denom / bc2**0.5, effective_lr=eff, momentum=s.m)
+        return Step(theta - step, sigma=denom / np.sqrt(bc2), effective_lr=eff, momentum=s.m)
 
 
 class Adadelta(Optimizer):

@@ -56,9 +56,31 @@ class Surface:
         _, gx, gy = self.value_and_grad(np.asarray(x, float), np.asarray(y, float))
         return gx, gy
 
-    def objective(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Loss and gradient at points theta of shape (..., 2); the engine's one call per step."""
+    @property
+    def objective(self) -> Objective:
+        """What the trajectory engine calls: loss and gradient at points (..., 2)."""
+        return Objective(self.value_and_grad)
+
+
+class Objective:
+    """objective(theta) → (loss (...), gradient (..., 2)) for points theta of shape (..., 2).
+
+    `into(theta, f, g)`, where not None, does the same for theta (R, 2) in place, compiled
+    (surfaces/compiled.py: the built-in surfaces, when numba is installed)."""
+
+    def __init__(self, value_and_grad: ValueAndGrad):
+        self.value_and_grad = value_and_grad
+
+    def __call__(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         f, gx, gy = self.value_and_grad(theta[..., 0], theta[..., 1])
         g = np.empty(np.shape(f) + (2,))  # two slice writes: ~3× cheaper than np.stack per step
         g[..., 0], g[..., 1] = gx, gy
         return f, g
+
+    @property
+    def into(self):
+        try:
+            from .compiled import into_for
+        except (ImportError, RuntimeError, OSError):  # no numba (or its cache): the NumPy form
+            return None
+        return into_for(self.value_and_grad)

@@ -53,7 +53,11 @@ def test_dockerfile_is_slim_non_root_with_a_healthcheck():
     assert re.fullmatch(r"python:3\.1[1-3]-slim(-\w+)?", steps[0][1])
     users = [arg for op, arg in steps if op == "USER"]
     assert users and users[-1] not in ("root", "0")
-    assert [op for op, _ in steps].index("USER") > max(i for i, (op, _) in enumerate(steps) if op == "RUN")
+    ops = [op for op, _ in steps]
+    last_user = len(ops) - 1 - ops[::-1].index("USER")
+    assert ops.index("CMD") > last_user  # the server runs as that user
+    # what runs after USER (filling numba's cache) runs as that user too, in a folder it owns
+    assert all("pip" not in arg and "apt" not in arg for op, arg in steps[last_user:] if op == "RUN")
     health = next(arg for op, arg in steps if op == "HEALTHCHECK")
     assert "/_stcore/health" in health
     cmd = next(arg for op, arg in steps if op == "CMD")
@@ -90,6 +94,16 @@ def test_the_image_files_serve_the_app_and_pass_the_healthcheck(tmp_path):
     cmd = [f"--server.port={port}" if c.startswith("--server.port") else c for c in cmd]
     user = []  # (the image's user has no home: so here neither; this Python lives under /root, so root runs it)
     env = {k: v for k, v in os.environ.items() if k != "HOME"} | {"MALLOC_ARENA_MAX": "4", "HOME": "/nonexistent"}
+    # The image's NUMBA_CACHE_DIR, here a fresh folder, filled by the RUN steps after USER
+    cache = next(arg for op, arg in steps if op == "ENV" and arg.startswith("NUMBA_CACHE_DIR=")).split("=", 1)[1]
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "cache" / Path(cache).name)
+    os.makedirs(env["NUMBA_CACHE_DIR"])
+    ops = [op for op, _ in steps]
+    for op, arg in steps[len(ops) - 1 - ops[::-1].index("USER"):]:
+        if op == "RUN":
+            run = [sys.executable if t == "python" else t for t in shlex.split(arg)]
+            subprocess.run(run, cwd=tmp_path, env=env, check=True, timeout=300)
+    assert list(Path(env["NUMBA_CACHE_DIR"]).rglob("*.nbi")), "the kernels were not compiled into the image's cache"
     proc = subprocess.Popen(user + cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         health = next(arg for op, arg in steps if op == "HEALTHCHECK").split("CMD", 1)[1].strip()

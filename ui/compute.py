@@ -115,7 +115,19 @@ def _warm() -> None:
         print(f"Descent Lab: warm-up stopped early: {type(e).__name__}: {e}", flush=True)
 
 
+def _compile_kernels() -> None:
+    """numba: compile (or load from its cache) every rule and objective before anyone clicks."""
+    try:
+        from optimizers.kernels import compile_all as rules
+        from surfaces.compiled import compile_all as objectives
+    except (ImportError, RuntimeError, OSError):
+        return  # the engine uses the NumPy rules
+    rules()
+    objectives()
+
+
 def _warm_all() -> None:
+    _compile_kernels()
     for lang in LANGUAGES:
         tr = translator(lang)
         for p in PRESETS:

@@ -1,0 +1,146 @@
+"""The compiled path (numba: optimizers/kernels.py, surfaces/compiled.py) gives the same numbers
+as the NumPy rules and objectives, which the golden tests compare with torch."""
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+
+from optimizers import OPTIMIZERS, SCHEDULES, RunSpec, simulate  # noqa: E402
+from optimizers.engine import load_kernels  # noqa: E402
+from optimizers.kernels import LAYOUT  # noqa: E402
+from surfaces import LECTURE, STANDARD, formula_surface, get_surface  # noqa: E402
+
+RECORDS = ("points", "loss", "grads", "lr", "sigma", "effective_lr", "momentum")
+# Surfaces whose compiled form is the same arithmetic as the NumPy one, bit for bit. The others
+# call exp/sin/cos (NumPy has its own vectorised versions) or x**3, x**4 (NumPy calls pow(),
+# numba multiplies): they agree to ~1e-13 (test below).
+EXACT = {"rosenbrock", "beale", "booth", "himmelblau", "rastrigin", "matyas", "three_hump_camel",
+         "six_hump_camel", "goldstein_price", "saddle", "levi13", "mccormick", "lecture_regression",
+         "narrow_valley", "curved_valley"}
+
+OPTIONS = {  # settings beyond the defaults that take other branches of a rule
+    "SGD": [{"momentum": 0.9}, {"momentum": 0.9, "nesterov": True, "weight_decay": 0.01}, {"momentum": 0.5, "dampening": 0.3}],
+    "Adagrad": [{"lr_decay": 0.01, "initial_accumulator_value": 0.1, "weight_decay": 0.01}],
+    "RMSprop": [{"centered": True}, {"momentum": 0.9, "weight_decay": 0.01}, {"centered": True, "momentum": 0.5}],
+    "Adam": [{"amsgrad": True}, {"weight_decay": 0.01}, {"decoupled_weight_decay": True, "weight_decay": 0.1}],
+    "AdamW": [{"amsgrad": True, "weight_decay": 0.05}],
+    "Adamax": [{"weight_decay": 0.01, "betas": (0.8, 0.99)}],
+    # (momentum_decay the same within a group: NumPy's vectorised pow, used when runs differ in
+    # it, may differ from C's pow by an ulp; the kernels and torch call C's pow)
+    "NAdam": [{"decoupled_weight_decay": True, "weight_decay": 0.01, "momentum_decay": 0.01}],
+    "RAdam": [{"weight_decay": 0.01}, {"decoupled_weight_decay": True, "weight_decay": 0.01, "betas": (0.9, 0.9)}],
+    "Adadelta": [{"rho": 0.5, "weight_decay": 0.01}],
+    "Rprop": [{"etas": (0.3, 1.5), "step_sizes": (1e-3, 0.05)}],
+    "LectureRMS": [{}],
+    "LectureRMSProp": [{"alpha": 0.5}],
+    "Lion": [{"betas": (0.95, 0.98), "weight_decay": 0.0}],
+}
+
+
+def same(a, b):
+    """Every record equal, bit for bit (NaN where NaN), and the same divergence."""
+    for ra, rb in zip(a, b, strict=True):
+        for k in RECORDS:
+            x, y = getattr(ra, k), getattr(rb, k)
+            assert (x is None) == (y is None), (ra.label, k)
+            if x is not None:
+                assert np.array_equal(x, y, equal_nan=True), (ra.label, k, np.nanmax(np.abs(x - y)))
+        assert (ra.diverged_at, ra.reason) == (rb.diverged_at, rb.reason), ra.label
+
+
+def both(objective, runs, steps, **kw):
+    return simulate(objective, runs, steps, compiled=True, **kw), simulate(objective, runs, steps, compiled=False, **kw)
+
+
+def cycle(steps):
+    return SCHEDULES["OneCycleLR"].validate({"total_steps": steps}, steps)
+
+
+def run(name, params, start=(-1.5, 2.0), **kw):
+    return RunSpec(name, OPTIMIZERS[name].validate(params), start, label=f"{name} {params}", **kw)
+
+
+def test_every_rule_has_a_kernel():
+    assert set(LAYOUT) == set(OPTIMIZERS)
+    assert load_kernels(None) is not None and load_kernels(False) is None
+
+
+@pytest.mark.parametrize("surface", ["rosenbrock", "himmelblau", "lecture_regression"])
+def test_every_rule_and_option_gives_the_same_bits(surface):
+    s = get_surface(surface)
+    runs = []
+    for name, extra in OPTIONS.items():
+        for params in [{}] + extra:
+            lr = 1.0 if surface == "lecture_regression" and name.startswith("Lecture") else 1e-2
+            runs.append(run(name, {"lr": lr, **params}, s.default_start))
+    same(*both(s.objective, runs, 400))
+
+
+def test_per_run_hyperparameters_schedules_and_cycling():
+    """Runs of one rule that differ in lr and β (per-row columns), cycled β1/momentum, a
+    plateau schedule learning its lr from the loss, and several groups side by side."""
+    s = get_surface("rosenbrock")
+    runs = [run("Adam", {"lr": 0.01 * (i + 1), "betas": (0.9 - 0.1 * i, 0.999)}) for i in range(3)]
+    runs += [run("Adam", {"lr": 0.02}, schedule="OneCycleLR", schedule_params=cycle(300)),
+             run("SGD", {"lr": 1e-3}, schedule="OneCycleLR", schedule_params=cycle(300)),
+             run("SGD", {"lr": 2e-3, "momentum": 0.9}, schedule="ReduceLROnPlateau",
+                 schedule_params=SCHEDULES["ReduceLROnPlateau"].validate({"patience": 5}, 300)),
+             run("RMSprop", {"lr": 1e-3}, schedule="CosineAnnealingLR",
+                 schedule_params=SCHEDULES["CosineAnnealingLR"].validate({"T_max": 100}, 300)),
+             run("Rprop", {"lr": 0.01 * 3}), run("Rprop", {"lr": 0.01})]
+    same(*both(s.objective, runs, 300))
+
+
+def test_noise_clipping_and_divergence():
+    s = get_surface("rosenbrock")
+    runs = [run("Adam", {"lr": 0.05}, noise=(5.0, 3)), run("SGD", {"lr": 1e-3}, clip=("norm", 1.0)),
+            run("Adagrad", {"lr": 0.5}, clip=("value", 0.5), noise=(1.0, 4)),
+            run("SGD", {"lr": 0.05}),  # diverges within a few steps
+            run("LectureRMS", {"lr": 1e6})]
+    a, b = both(s.objective, runs, 200)
+    assert a[3].diverged_at is not None
+    same(a, b)
+
+
+def test_path_and_final_records_and_observers():
+    s = get_surface("himmelblau")
+    starts = [(x, y) for x in np.linspace(-4, 4, 7) for y in np.linspace(-4, 4, 7)]
+    settings = OPTIMIZERS["Adam"].validate({"lr": 0.05})
+    runs = [RunSpec("Adam", settings, p) for p in starts]
+    same(*both(s.objective, runs, 150, record="path"))
+    seen = {True: [], False: []}
+    finals = {c: simulate(s.objective, runs, 150, record="final", compiled=c,
+                          observe=lambda t, th, f, c=c: seen[c].append((th.copy(), f.copy()))) for c in (True, False)}
+    assert np.array_equal(finals[True].points, finals[False].points)
+    assert len(seen[True]) == 151
+    assert all(np.array_equal(p, q) and np.array_equal(f, h) for (p, f), (q, h) in zip(seen[True], seen[False]))
+
+
+def test_a_typed_formula_keeps_its_numpy_objective_and_the_kernels_step_it():
+    s = formula_surface("(x - 1)^2 + 3*sin(y)^2")
+    assert s.objective.into is None
+    same(*both(s.objective, [run("Adam", {"lr": 0.05}, (2.0, 1.0)), run("NAdam", {"lr": 0.05}, (2.0, 1.0))], 200))
+
+
+@pytest.mark.parametrize("surface", STANDARD + LECTURE, ids=lambda s: s.name)
+def test_compiled_surfaces_match_their_numpy_form(surface):
+    rng = np.random.default_rng(7)
+    (x0, x1), (y0, y1) = surface.domain
+    theta = np.column_stack([rng.uniform(x0, x1, 3000), rng.uniform(y0, y1, 3000)])
+    theta[:len(surface.critical_points)] = [(p.x, p.y) for p in surface.critical_points]
+    f, g = np.empty(3000), np.empty((3000, 2))
+    surface.objective.into(theta, f, g)
+    f_np, g_np = surface.objective(theta)
+    if surface.name in EXACT:
+        assert np.array_equal(f, f_np) and np.array_equal(g, g_np)
+    else:  # compare to the size of the terms: a gradient near 0 is a difference of large ones
+        scale = 1 + np.abs(f_np)
+        assert np.max(np.abs(f - f_np) / scale) < 1e-12
+        assert np.max(np.abs(g - g_np) / (scale[:, None] * 10)) < 1e-12
+
+
+def test_ackley_tip_has_a_zero_gradient_when_compiled():
+    s = get_surface("ackley")
+    f, g = np.empty(1), np.empty((1, 2))
+    s.objective.into(np.zeros((1, 2)), f, g)
+    assert abs(f[0]) < 1e-15 and np.array_equal(g, [[0.0, 0.0]])
