@@ -47,10 +47,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def student(url: str, i: int, round_no: int, timeout: float) -> dict:
-    """One session: open, click a tour scene, type a step count. Returns times or the error."""
+async def student(url: str, i: int, steps: int, timeout: float) -> dict:
+    """One session: open, click tour scene i mod 7, type `steps`. Returns times or the error."""
     times = {}
-    steps = 1000 + 7 * i + 300 * round_no  # never the same twice in a run: no cache hit
     try:
         t0 = time.perf_counter()
         async with Session(url, timeout=timeout) as s:
@@ -71,8 +70,11 @@ async def student(url: str, i: int, round_no: int, timeout: float) -> dict:
     return times
 
 
-async def one_round(url: str, n: int, round_no: int, timeout: float) -> list[dict]:
-    return await asyncio.gather(*(student(url, i, round_no, timeout) for i in range(n)))
+async def one_round(url: str, n: int, first: int, timeout: float) -> list[dict]:
+    """n sessions at once; session i types 1000 + first + i steps. The caller numbers the sessions
+    of a run so that no two type the same count (no cache hit) and every round does about the
+    same work (1000 to ~1300 steps), so rounds can be compared for time and memory."""
+    return await asyncio.gather(*(student(url, i, 1000 + first + i, timeout) for i in range(n)))
 
 
 def percentile(values, q):
@@ -99,12 +101,13 @@ def run_load(url: str, pid: int, sessions: int, rounds: int, ttl: int, timeout: 
     results, cpu = [], []
     for r in range(rounds):
         t, c = time.perf_counter(), cpu_seconds(pid)
-        out = asyncio.run(one_round(url, sessions, r, timeout))
+        out = asyncio.run(one_round(url, sessions, r * (sessions + 1), timeout))
         wall = time.perf_counter() - t
         cpu.append(cpu_seconds(pid) - c)
         results.extend(out)
         time.sleep(ttl + 1)  # closed sessions are kept ttl seconds for reconnects
-        asyncio.run(one_round(url, 1, 99 + r, timeout))  # a visit, which lets the server evict them
+        # a visit, which lets the server evict them (the next number after this round's sessions)
+        asyncio.run(one_round(url, 1, r * (sessions + 1) + sessions, timeout))
         memory.append((f"after round {r + 1}", rss_mb(pid)))
         errors = [o["error"] for o in out if "error" in o]
         ok = [o for o in out if "error" not in o]

@@ -270,7 +270,7 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
 
     sched_keys, lr_tables, mom_tables = _tables(specs, n)
     plateau_rows = [i for i, k in enumerate(sched_keys) if lr_tables[k] is None]
-    plateau = None
+    plateau = live = None
     if plateau_rows:
         # ReduceLROnPlateau learns its lr from the losses: one shared (n, R, 1) table, filled
         # step by step below, that the groups read live.
@@ -315,32 +315,9 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
         loss = np.full((n + 1, R), np.nan)
     grads = np.full((n, R, 2), np.nan) if full else None
     sigma, eff, mom = (np.full((n, R, 2), np.nan) for _ in range(3)) if full else (None, None, None)
-    pts, fs, gs = [theta], [], []
-    p0 = f0 = 0  # first point / loss / step index not yet copied from the lists
-
-    def flush():
-        nonlocal p0, f0
-        if final:
-            pts.clear(), fs.clear()
-            return
-        if pts:
-            points[p0 : p0 + len(pts)] = pts
-        if fs:
-            loss[f0 : f0 + len(fs)] = fs
-        if full and gs:
-            grads[f0 : f0 + len(gs)] = gs
-            for grp in groups:
-                grp.flush(f0, sigma, eff, mom)
-        p0, f0 = p0 + len(pts), f0 + len(fs)
-        pts.clear(), fs.clear(), gs.clear()
-
-    single = groups[0] if len(groups) == 1 else None
-    if kernels is not None:
-        theta, f = _compiled_loop(objective, groups, theta, n, bound, points, loss, grads, sigma, eff, mom,
-                                  transform, observe, inverse, plateau, plateau_rows, live if plateau is not None else None)
-    else:
-        theta, f = _numpy_loop(objective, groups, single, theta, n, bound, full, final, transform, observe,
-                               inverse, plateau, plateau_rows, live if plateau is not None else None, flush, pts, fs, gs)
+    loop = _compiled_loop if kernels is not None else _numpy_loop
+    theta, f = loop(objective, groups, theta, n, bound, points, loss, grads, sigma, eff, mom, transform, observe,
+                    inverse, plateau, plateau_rows, live)
     if final:
         return FinalState(theta[inverse], f[inverse])
 
@@ -365,10 +342,31 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
     return results
 
 
+def _numpy_loop(objective, groups, theta, n, bound, points, loss, grads, sigma, eff, mom, transform, observe,
+                inverse, plateau, plateau_rows, live):
+    """The step loop with the NumPy rules: per-step arrays kept in lists, flushed in chunks.
+    The arguments are _compiled_loop's."""
+    final, full = points is None, grads is not None
+    single = groups[0] if len(groups) == 1 else None
+    pts, fs, gs = [theta], [], []
+    p0 = f0 = 0  # first point / loss / step index not yet copied from the lists
 
-def _numpy_loop(objective, groups, single, theta, n, bound, full, final, transform, observe, inverse, plateau,
-                plateau_rows, live, flush, pts, fs, gs):
-    """The step loop with the NumPy rules: per-step arrays kept in lists, flushed in chunks."""
+    def flush():
+        nonlocal p0, f0
+        if final:
+            pts.clear(), fs.clear()
+            return
+        if pts:
+            points[p0 : p0 + len(pts)] = pts
+        if fs:
+            loss[f0 : f0 + len(fs)] = fs
+        if full and gs:
+            grads[f0 : f0 + len(gs)] = gs
+            for grp in groups:
+                grp.flush(f0, sigma, eff, mom)
+        p0, f0 = p0 + len(pts), f0 + len(fs)
+        pts.clear(), fs.clear(), gs.clear()
+
     f = None
     with np.errstate(all="ignore"):
         # No per-step finiteness test: rows are independent, so a run that left the finite
@@ -402,13 +400,12 @@ def _numpy_loop(objective, groups, single, theta, n, bound, full, final, transfo
                 theta = new
             if not final:
                 pts.append(theta)
-            if plateau is not None and t + 1 < n:
-                # torch: sched.step(loss) after opt.step(); the metric is this step's starting loss.
-                live[t + 1, plateau_rows, 0] = plateau.step(f[plateau_rows])
+            if plateau is not None:
+                _learn_lr(plateau, plateau_rows, live, t, n, f)
             if t % CHUNK == CHUNK - 1:
                 flush()
-                if not (np.abs(theta) <= bound).all(axis=1).any():
-                    break  # every run has left: nothing more to compute (the rest stays NaN)
+                if _all_left(theta, bound):
+                    break
         flush()
     return theta, f
 
@@ -448,12 +445,24 @@ def _compiled_loop(objective, groups, theta, n, bound, points, loss, grads, sigm
             for grp in groups:
                 grp.step(theta, g, t, out, *records)
             theta = out
-            if plateau is not None and t + 1 < n:
-                # torch: sched.step(loss) after opt.step(); the metric is this step's starting loss.
-                live[t + 1, plateau_rows, 0] = plateau.step(f[plateau_rows])
-            if t % CHUNK == CHUNK - 1 and not (np.abs(theta) <= bound).all(axis=1).any():
-                break  # every run has left: nothing more to compute (the rest stays NaN)
+            if plateau is not None:
+                _learn_lr(plateau, plateau_rows, live, t, n, f)
+            if t % CHUNK == CHUNK - 1 and _all_left(theta, bound):
+                break
     return theta, f
+
+
+def _learn_lr(plateau, rows, live, t, n, f):
+    """ReduceLROnPlateau sets the lr of step t + 1 in the live table. As torch: sched.step(loss)
+    after opt.step(), and the metric is this step's starting loss."""
+    if t + 1 < n:
+        live[t + 1, rows, 0] = plateau.step(f[rows])
+
+
+def _all_left(theta, bound) -> bool:
+    """Every run is out of bounds or not finite: nothing more to compute (the rest stays NaN)."""
+    return not (np.abs(theta) <= bound).all(axis=1).any()
+
 
 REASONS = {  # why a run stopped: templates the page translates (i18n)
     "start": "the start point {where} is outside the finite region of the surface",

@@ -62,6 +62,22 @@ def _sign(x):  # np.sign: +0.0 for ±0, NaN for NaN
 
 
 @jit
+def _ema_of_squares(v, g, beta):  # pieces.ema_of_squares
+    return v * beta + ((1 - beta) * g) * g
+
+
+@jit
+def _weight_decay(theta, g, lr, wd, decoupled):
+    """pieces.add_weight_decay (g ← g + λθ) or, decoupled, pieces.decay_weights (θ ← θ(1 − γλ))."""
+    if wd != 0:
+        if decoupled:
+            theta = theta * (1 - lr * wd)
+        else:
+            g = g + wd * theta
+    return theta, g
+
+
+@jit
 def _ratio(a, b):  # pieces.safe_divide and the engine's η/σ: 0 where b == 0
     return a / b if b != 0 else 0.0
 
@@ -73,9 +89,7 @@ def sgd(theta, g, t, hp, state, sigma, eff, mom, out):
         lr, mu, damp, wd, nesterov = hp[0, r], hp[1, r], hp[2, r], hp[3, r], hp[4, r] != 0
         active = mu != 0
         for c in range(2):
-            gi = g[r, c]
-            if wd != 0:
-                gi = gi + wd * theta[r, c]
+            _, gi = _weight_decay(theta[r, c], g[r, c], lr, wd, False)
             b = buf[r, c]
             if active:
                 b = gi if started[r, c] == 0 else b * mu + (1 - damp) * gi
@@ -96,9 +110,7 @@ def adagrad(theta, g, t, hp, state, sigma, eff, mom, out):
         lr, lr_decay, wd, eps = hp[0, r], hp[1, r], hp[2, r], hp[3, r]
         clr = lr / (1 + (t - 1) * lr_decay)
         for c in range(2):
-            gi = g[r, c]
-            if wd != 0:
-                gi = gi + wd * theta[r, c]
+            _, gi = _weight_decay(theta[r, c], g[r, c], lr, wd, False)
             s = total[r, c] + gi * gi
             total[r, c] = s
             std = math.sqrt(s) + eps
@@ -113,10 +125,8 @@ def rmsprop(theta, g, t, hp, state, sigma, eff, mom, out):
     for r in range(theta.shape[0]):
         lr, alpha, eps, wd, mu, centered = hp[0, r], hp[1, r], hp[2, r], hp[3, r], hp[4, r], hp[5, r] != 0
         for c in range(2):
-            gi = g[r, c]
-            if wd != 0:
-                gi = gi + wd * theta[r, c]
-            vi = v[r, c] * alpha + ((1 - alpha) * gi) * gi
+            _, gi = _weight_decay(theta[r, c], g[r, c], lr, wd, False)
+            vi = _ema_of_squares(v[r, c], gi, alpha)
             v[r, c] = vi
             if centered:
                 mi = _lerp(mean[r, c], gi, 1 - alpha)
@@ -147,14 +157,9 @@ def adam(theta, g, t, hp, state, sigma, eff, mom, out):
             step_size = lr / (1 - beta1 ** float(t))
             bc2_sqrt = math.sqrt(1 - beta2 ** float(t))
         for c in range(2):
-            th, gi = theta[r, c], g[r, c]
-            if wd != 0:
-                if decoupled:
-                    th = th * (1 - lr * wd)
-                else:
-                    gi = gi + wd * th
+            th, gi = _weight_decay(theta[r, c], g[r, c], lr, wd, decoupled)
             mi = _lerp(m[r, c], gi, 1 - beta1)
-            vi = v[r, c] * beta2 + ((1 - beta2) * gi) * gi
+            vi = _ema_of_squares(v[r, c], gi, beta2)
             m[r, c], v[r, c] = mi, vi
             if amsgrad:
                 vi = _maximum(vmax[r, c], vi)
@@ -174,9 +179,7 @@ def adamax(theta, g, t, hp, state, sigma, eff, mom, out):
         if r == 0 or lr != hp[0, r - 1] or beta1 != hp[1, r - 1]:
             clr = lr / (1 - beta1 ** float(t))
         for c in range(2):
-            gi = g[r, c]
-            if wd != 0:
-                gi = gi + wd * theta[r, c]
+            _, gi = _weight_decay(theta[r, c], g[r, c], lr, wd, False)
             mi = _lerp(m[r, c], gi, 1 - beta1)
             ui = _maximum(u[r, c] * beta2, abs(gi) + eps)
             m[r, c], u[r, c] = mi, ui
@@ -196,16 +199,11 @@ def nadam(theta, g, t, hp, state, sigma, eff, mom, out):
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
         for c in range(2):
-            th, gi = theta[r, c], g[r, c]
-            if wd != 0:
-                if decoupled:
-                    th = th * (1 - lr * wd)
-                else:
-                    gi = gi + wd * th
+            th, gi = _weight_decay(theta[r, c], g[r, c], lr, wd, decoupled)
             p = product[r, c] * mu
             product[r, c] = p
             mi = _lerp(m[r, c], gi, 1 - beta1)
-            vi = v[r, c] * beta2 + ((1 - beta2) * gi) * gi
+            vi = _ema_of_squares(v[r, c], gi, beta2)
             m[r, c], v[r, c] = mi, vi
             denom = math.sqrt(vi / bc2) + eps
             th = th + (-lr * (1.0 - mu) / (1.0 - p)) * (gi / denom)
@@ -228,14 +226,9 @@ def radam(theta, g, t, hp, state, sigma, eff, mom, out):
         if rectified:
             rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
         for c in range(2):
-            th, gi = theta[r, c], g[r, c]
-            if wd != 0:
-                if decoupled:
-                    th = th * (1 - lr * wd)
-                else:
-                    gi = gi + wd * th
+            th, gi = _weight_decay(theta[r, c], g[r, c], lr, wd, decoupled)
             mi = _lerp(m[r, c], gi, 1 - beta1)
-            vi = v[r, c] * beta2 + ((1 - beta2) * gi) * gi
+            vi = _ema_of_squares(v[r, c], gi, beta2)
             m[r, c], v[r, c] = mi, vi
             m_hat = mi / bc1
             denom = math.sqrt(vi) + eps
@@ -256,15 +249,13 @@ def adadelta(theta, g, t, hp, state, sigma, eff, mom, out):
     for r in range(theta.shape[0]):
         lr, rho, eps, wd = hp[0, r], hp[1, r], hp[2, r], hp[3, r]
         for c in range(2):
-            gi = g[r, c]
-            if wd != 0:
-                gi = gi + wd * theta[r, c]
-            vi = v[r, c] * rho + ((1 - rho) * gi) * gi
+            _, gi = _weight_decay(theta[r, c], g[r, c], lr, wd, False)
+            vi = _ema_of_squares(v[r, c], gi, rho)
             v[r, c] = vi
             std = math.sqrt(vi + eps)
             ratio = math.sqrt(u[r, c] + eps) / std
             delta = ratio * gi
-            u[r, c] = u[r, c] * rho + ((1 - rho) * delta) * delta
+            u[r, c] = _ema_of_squares(u[r, c], delta, rho)
             out[r, c] = theta[r, c] + (-lr) * delta
             sigma[r, c] = std
             eff[r, c] = lr * ratio

@@ -148,3 +148,19 @@ def test_every_preset_figure_stays_under_the_payload_budget(key):
     assert len(payload) < 1.5e6
     png = json.loads(payload)["layout"]["images"][0]["source"].split(",", 1)[1]
     assert len(base64.b64decode(png)) < 300_000
+
+
+def test_animation_tail_follows_the_run_and_stops_where_it_stopped():
+    from views.mapfig import TAIL, Tail
+    points = np.arange(12.0).reshape(6, 2)  # a run cut after 5 steps
+    shown = np.arange(0, 40, 2)  # frame j shows step 2j
+    tail = Tail(points, shown, size=9)
+    assert tail.frame(0) == ([0.0], [1.0], [9])
+    x, y, sizes = tail.frame(2)  # steps 0, 2, 4
+    assert x == [0.0, 4.0, 8.0] and y == [1.0, 5.0, 9.0] and sizes == [0.0, 0.0, 9]
+    x, _, sizes = tail.frame(3)  # step 6 is past the end: the last point, once
+    assert x == [0.0, 4.0, 8.0, 10.0] and sizes[-1] == 9 and len(sizes) == 4
+    assert tail.frame(len(shown) - 1) == ([10.0], [11.0], [9])  # long after the end: the last point alone
+    long = Tail(np.arange(200.0).reshape(100, 2), shown)
+    x, _, _ = long.frame(15)
+    assert x == [2.0 * 2 * j for j in range(15 - TAIL, 16)]  # the last TAIL + 1 frames
