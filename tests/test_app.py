@@ -213,3 +213,25 @@ def test_long_runs_prepare_csv_with_a_button_and_short_runs_download_directly():
     assert not at.exception
     _, text = at.session_state["made_CSV"]
     assert text.count("\n") == 1 + 100_001
+
+
+def test_every_bound_is_listed_on_the_page_and_the_widgets_stop_at_it():
+    from optimizers.fate import MAX_MAP, MAX_SWEEP
+    from surfaces.parse import MAX_LENGTH
+    from ui.link import MAX_PARAM_CHARS
+    from ui.state import MAX_PAGE_RUNS
+    from views.export import MAX_EXPORT_FRAMES, SIZE
+    at = fresh()
+    limits = next(e for e in at.expander if e.label == "Limits")
+    text = " ".join(m.value for m in limits.markdown)
+    for bound in (f"{scenario.MAX_STEPS:,}", str(MAX_PAGE_RUNS), str(scenario.MAX_RUNS), f"{MAX_MAP} × {MAX_MAP}",
+                  f"{scenario.MAX_MAP_STEPS:,}", f"{MAX_SWEEP} × {MAX_SWEEP}", str(MAX_EXPORT_FRAMES),
+                  f"{SIZE[0]} × {SIZE[1]}", f"{scenario.MAX_FILE_BYTES // 1000:,} kB", str(MAX_LENGTH),
+                  f"{MAX_PARAM_CHARS:,}"):
+        assert bound in text, bound
+    top = {w.label: w.max for w in at.number_input}
+    assert top["Steps"] == scenario.MAX_STEPS
+    assert top["Cells per side"] == MAX_MAP and top["Steps per start"] == scenario.MAX_MAP_STEPS
+    at.selectbox(key="opt-0").select("Adam").run()  # a rule with a second parameter: the sweep's inputs show
+    assert {w.label: w.max for w in at.number_input}["lr values"] == MAX_SWEEP
+    assert at.slider(key="gif_frames").max == MAX_EXPORT_FRAMES
