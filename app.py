@@ -1,8 +1,10 @@
 """Descent Lab: optimizer trajectories on 2-D error surfaces.  Run: streamlit run app.py
 
-Thin by design: widgets in (ui/) → one validated scenario (scenario.py) → engine (cached) →
-figures out (views/). Nothing the user types reaches eval/exec. Every text goes through tr()
-(i18n/); the page's state is mirrored in the URL (ui/link.py), so the address is a share link.
+Thin by design: the page's state is one object (ui/page.py) that the widgets show and change
+(ui/bind.py) → one validated scenario (scenario.py) → engine (cached) → figures out (views/).
+Nothing the user types reaches eval/exec. Every text goes through tr() (i18n/); the page's state
+is mirrored in the URL (ui/link.py), so the address is a share link. Each section of the page
+fails alone (ui/guard.py): a message where it would be, the rest of the page intact.
 """
 from __future__ import annotations
 
@@ -15,63 +17,77 @@ from analysis import view_diagonal
 from i18n import LANGUAGES, translator
 from optimizers import OPTIMIZERS, ValidationError
 from scenario import MAX_STEPS, parse_run, parse_scenario
-from surfaces import CUSTOM, SURFACES
+from surfaces import CUSTOM, SURFACES, FormulaSpec
 from tour import BY_KEY, PRESETS
+from ui.bind import act, bound, choice, page
 from ui.compute import compute, figure_3d, figures, summaries, warm_up
 from ui.controls import limits_section, runs_section, summary
 from ui.formula import formula_section, show_gradient
+from ui.guard import guarded
 from ui.link import link_params
+from ui.page import active_scene, set_surface
 from ui.present import KEYS_JS, PRESENT_CSS
 from ui.share import export_section, share_section
-from ui.state import init_state, load_preset, on_language_change, on_map_select, on_surface_change, set_language
+from ui.state import go_to_scene, init_state, on_map_select
 from ui.stepper import step_through
-from ui.studies import fate_section, init_study_state, sweep_section
+from ui.studies import fate_section, sweep_section
 from views.latex import update_rule_latex
 from views.mapfig import CLICK_TRACE
 
-st.set_page_config(page_title="Descent Lab", page_icon="⛰️", layout="wide",
-                   initial_sidebar_state="collapsed" if st.session_state.get("present") else "auto")
 init_state(st.query_params.to_dict())
+p = page()
+st.set_page_config(page_title="Descent Lab", page_icon="⛰️", layout="wide",
+                   initial_sidebar_state="collapsed" if p.present else "auto")
 warm_up()  # the tour's scenes, computed once per server in the background
-tr = translator(st.session_state.lang)
-present = bool(st.session_state.get("present"))
+tr = translator(p.lang)
+present = p.present
+scene = active_scene(p)  # the tour scene this page shows, if it is still exactly that scene
+
+
+def set_lang(q, lang) -> None:
+    q.lang = lang
 
 
 # ---------------------------------------------------------------- sidebar: widgets in
 with st.sidebar:
-    st.selectbox("Language · 語言", list(LANGUAGES), key="lang", format_func=LANGUAGES.get,
-                 on_change=on_language_change, args=(st.session_state.lang,))
-    st.toggle(tr("Presentation mode"), key="present",
-              help=tr("For a projector: one big chart with the tour text beside it, large fonts, the sidebar hidden. "
-                      "Keys: space plays or pauses, ← → step, Page Up / Page Down change the scene, Esc leaves."))
+    choice(st.selectbox, "lang", list(LANGUAGES), p.lang, set_lang, fmt=LANGUAGES.get, label="Language · 語言")
+    bound(st.toggle, "present", p.present, lambda q, v: setattr(q, "present", bool(v)), label=tr("Presentation mode"),
+          help=tr("For a projector: one big chart with the tour text beside it, large fonts, the sidebar hidden. "
+                  "Keys: space plays or pauses, ← → step, Page Up / Page Down change the scene, Esc leaves."))
     st.subheader(tr("Lecture tour"))
-    current = st.session_state.get("preset")
-    for p in PRESETS:
-        if p.tour:
-            st.button(tr(p.title), key=f"preset-{p.key}", on_click=load_preset, args=(p.key,), width="stretch",
-                      type="primary" if p.key == current else "secondary")
+    for preset in PRESETS:
+        if preset.tour:
+            st.button(tr(preset.title), key=f"preset-{preset.key}", on_click=go_to_scene, args=(preset.key,), width="stretch",
+                      type="primary" if preset.key == scene else "secondary")
     with st.expander(tr("More scenes")):
-        for p in PRESETS:
-            if not p.tour:
-                st.button(tr(p.title), key=f"preset-{p.key}", on_click=load_preset, args=(p.key,), width="stretch")
+        for preset in PRESETS:
+            if not preset.tour:
+                st.button(tr(preset.title), key=f"preset-{preset.key}", on_click=go_to_scene, args=(preset.key,),
+                          width="stretch", type="primary" if preset.key == scene else "secondary")
 
     st.subheader(tr("Surface"))
-    surface_name = st.selectbox(tr("Error surface"), [*SURFACES, CUSTOM], key="surface", on_change=on_surface_change,
-                                format_func=lambda n: tr("✎ Your own formula f(x, y)") if n == CUSTOM else tr(SURFACES[n].title))
-    if surface_name == CUSTOM:
-        spec = formula_section(tr)
-        surface, surface_field = spec.surface, spec.to_dict()
+    surface_name = CUSTOM if isinstance(p.surface, FormulaSpec) else p.surface
+    choice(st.selectbox, "surface", [*SURFACES, CUSTOM], surface_name, set_surface, label=tr("Error surface"),
+           fmt=lambda n: tr("✎ Your own formula f(x, y)") if n == CUSTOM else tr(SURFACES[n].title))
+    if isinstance(p.surface, FormulaSpec):
+        with guarded("formula", tr):
+            formula_section(p, tr)
     else:
-        surface, surface_field = SURFACES[surface_name], surface_name
-        st.caption(tr(surface.description))
+        st.caption(tr(p.surface_obj.description))
+    surface = p.surface_obj
+    surface_field = p.surface.to_dict() if isinstance(p.surface, FormulaSpec) else p.surface
     a, b = surface.axis_names
     c1, c2 = st.columns(2)
-    x0 = c1.number_input(tr("start {axis}", axis=a), key="start_x", format="%g", min_value=-1e6, max_value=1e6,
-                         help=tr("Or click anywhere on the map."))
-    y0 = c2.number_input(tr("start {axis}", axis=b), key="start_y", format="%g", min_value=-1e6, max_value=1e6,
-                         help=tr("Or click anywhere on the map."))
-    steps = int(st.number_input(tr("Steps"), key="steps", min_value=1, max_value=MAX_STEPS, step=100,
-                                help=tr("Updates per run, up to 100,000. The animation shows at most 300 frames.")))
+    for col, i, axis in ((c1, 0, a), (c2, 1, b)):
+        bound(col.number_input, f"start_{'xy'[i]}", float(p.start[i]),
+              lambda q, v, i=i: q.start.__setitem__(i, float(q.start[i] if v is None else v)),
+              label=tr("start {axis}", axis=axis), format="%g", min_value=-1e6, max_value=1e6,
+              help=tr("Or click anywhere on the map."))
+    bound(st.number_input, "steps", int(p.steps), lambda q, v: setattr(q, "steps", int(v or q.steps)), label=tr("Steps"),
+          min_value=1, max_value=MAX_STEPS, step=100,
+          help=tr("Updates per run, up to 100,000. The animation shows at most 300 frames."))
+    x0, y0 = p.start
+    steps = p.steps
 
     def check(run: dict, index: int) -> str | None:
         try:
@@ -81,10 +97,10 @@ with st.sidebar:
         return None
 
     st.subheader(tr("Runs"))
-    edited = runs_section(steps, check, tr)
+    edited = runs_section(p, check, tr)
     st.subheader(tr("View"))
-    st.toggle(tr("Fit the view to the whole paths"), key="fit_view",
-              help=tr("Widen the map to every path (at most 10× the surface's window), e.g. to see a burst leave the window."))
+    bound(st.toggle, "fit_view", p.fit, lambda q, v: setattr(q, "fit", bool(v)), label=tr("Fit the view to the whole paths"),
+          help=tr("Widen the map to every path (at most 10× the surface's window), e.g. to see a burst leave the window."))
     limits_section(tr)
 
 # ---------------------------------------------------------------- main: one scenario → figures
@@ -95,124 +111,134 @@ if not present:
     st.caption(tr("Optimizers on a 2-D error surface, after Hung-yi Lee's lecture on adaptive learning rates "
                   "(ML 2021). Pick a step of the lecture tour on the left, then press ▶ Play."))
 
-notes = st.session_state.get("link_notes") or []
-if notes:
+if p.notes:
     st.warning(tr("Some of the link or file could not be used; defaults were kept for:") + "\n"
-               + "\n".join(f"- {tr(text, **values)}" for text, values in notes))
-    st.button(tr("Dismiss"), key="dismiss_notes", on_click=lambda: st.session_state.update(link_notes=[]))
+               + "\n".join(f"- {tr(text, **values)}" for text, values in p.notes))
+    st.button(tr("Dismiss"), key="dismiss_notes", on_click=act(lambda q: q.notes.clear()))
 
-preset = BY_KEY.get(st.session_state.get("preset") or "")
-if preset and not present:
-    st.info(f"**{tr(preset.title)}** — {tr(preset.text)}")
+if not present:
+    if scene:
+        st.info(f"**{tr(BY_KEY[scene].title)}** — {tr(BY_KEY[scene].text)}")
+    elif p.scene:
+        with st.container(border=True):
+            st.caption(tr("You changed the settings of “{scene}”: its explanation no longer describes this map.",
+                          scene=tr(BY_KEY[p.scene].title)))
+            st.button(tr("Back to “{scene}”", scene=tr(BY_KEY[p.scene].title)), key="back_to_scene",
+                      on_click=go_to_scene, args=(p.scene,))
 
 for i, (_, _, error) in enumerate(edited):
     if error:
         st.warning(tr("Run {n} is not shown: {error}", n=i + 1, error=error))
-valid = [(run, colour) for run, colour, error in edited if run is not None]
+valid = [(run, colour, r.id) for (run, colour, error), r in zip(edited, p.runs) if run is not None]
 if not valid:
     st.error(tr("No run can be computed: fix the settings shown in red on the left."))
     st.stop()
 
-scenario = parse_scenario({"surface": surface_field, "start": [x0, y0], "steps": steps, "runs": [r for r, _ in valid]})
+scenario = parse_scenario({"surface": surface_field, "start": [x0, y0], "steps": steps, "runs": [r for r, _, _ in valid]})
 scenario_dict = scenario.to_dict()
 key = json.dumps(scenario_dict, sort_keys=True)
-colours = tuple(c for _, c in valid)
-fit = bool(st.session_state.get("fit_view"))
+colours = tuple(c for _, c, _ in valid)
+run_ids = [rid for _, _, rid in valid]
+fit = p.fit
 with st.spinner(tr("Computing trajectories…")):
     results = compute(key)
     map_fig, diag_fig, view = figures(key, colours, fit, tr, present)
 
-# The address bar is the share link: the state as it is now, written back on every run.
-mode = st.session_state.get("view_mode") or "Map"
-view_name = {"3-D": "3d", "Step": "step"}.get(mode, "map")
-wanted = link_params(scenario_dict, colours, st.session_state.lang, fit, view_name, present,
-                     st.session_state.get("preset"))
-if st.query_params.to_dict() != wanted:
-    st.query_params.from_dict(wanted)
+
+def write_link(data: dict) -> None:
+    """The address bar is the share link: the state as it is now, written back on every run."""
+    wanted = link_params(data, colours, p.lang, fit, p.view, present)
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+write_link(scenario_dict)
 
 for r in results:
     if r.diverged_at is not None:
         st.error(tr("**{label}** stopped: {reason}. Its path is drawn up to the last finite point (✕ on the map).",
                     label=r.label, reason=tr(r.reason_text, **r.reason_values)))
 
+VIEW_NAMES = {"map": tr("Map"), "3d": tr("3-D surface"), "step": tr("Step through")}
 chart_col, side_col = st.columns([3, 1]) if present else (st.container(), None)
 with chart_col:
     if surface.gradient_formula and not present:
-        show_gradient(surface, tr)
-    mode = st.segmented_control(tr("View"), ["Map", "3-D", "Step"], key="view_mode", label_visibility="collapsed",
-                                format_func=lambda m: {"Map": tr("Map"), "3-D": tr("3-D surface"), "Step": tr("Step through")}[m])
-    if mode == "Step":
-        step_through(results, surface, view, colours, tr, large=present)
-    elif mode == "3-D":
-        st.plotly_chart(figure_3d(key, colours, view, tr), key="surface3d", theme=None)
-    else:
-        st.plotly_chart(map_fig, key="map", theme=None, on_select=partial(on_map_select, CLICK_TRACE), selection_mode="points",
-                        config={"scrollZoom": True, "displaylogo": False,
-                                "toImageButtonOptions": {"format": "png", "filename": "descent-lab-frame", "scale": 2}})
-        meta = map_fig.layout.meta
-        note = (tr("Animation: {frames} frames for {steps} steps (every ~{every}th step); the faint line is the whole path.",
-                   frames=meta["frames"], steps=f"{meta['steps']:,}", every=f"{meta['steps'] / (meta['frames'] - 1):,.0f}")
-                if meta["subsampled"] else tr("Animation: one frame per step ({steps} steps).", steps=f"{meta['steps']:,}"))
-        st.caption(note + " " + tr("★ minimum, ○ start, ■ end, ✕ diverged. Click the map to start there (after playing, press "
-                                   "|◀ Start or move the slider first); drag to pan, scroll to zoom, double-click to reset. "
-                                   "Keys: space plays or pauses, ← → step one frame."))
+        with guarded("gradient", tr):
+            show_gradient(surface, tr)
+    choice(st.segmented_control, "view", list(VIEW_NAMES), p.view, lambda q, v: setattr(q, "view", v or q.view),
+           fmt=VIEW_NAMES.get, label=tr("View"), label_visibility="collapsed", required=True)
+    with guarded("map", tr):
+        if p.view == "step":
+            step_through(results, run_ids, surface, view, colours, tr, large=present)
+        elif p.view == "3d":
+            st.plotly_chart(figure_3d(key, colours, view, tr), key="surface3d", theme=None)
+        else:
+            st.plotly_chart(map_fig, key="map", theme=None, on_select=partial(on_map_select, CLICK_TRACE),
+                            selection_mode="points",
+                            config={"scrollZoom": True, "displaylogo": False,
+                                    "toImageButtonOptions": {"format": "png", "filename": "descent-lab-frame", "scale": 2}})
+            meta = map_fig.layout.meta
+            note = (tr("Animation: {frames} frames for {steps} steps (every ~{every}th step); the faint line is the whole path.",
+                       frames=meta["frames"], steps=f"{meta['steps']:,}", every=f"{meta['steps'] / (meta['frames'] - 1):,.0f}")
+                    if meta["subsampled"] else tr("Animation: one frame per step ({steps} steps).", steps=f"{meta['steps']:,}"))
+            st.caption(note + " " + tr("★ minimum, ○ start, ■ end, ✕ diverged. Click the map to start there; drag to pan, "
+                                       "scroll to zoom, double-click to reset. Keys: space plays or pauses, ← → step one frame."))
 st.html(KEYS_JS, unsafe_allow_javascript=True)
 
 if present:
-    tour = [p.key for p in PRESETS if p.tour]
+    tour = [t.key for t in PRESETS if t.tour]
     with side_col:
-        if preset:
-            st.markdown(f"### {tr(preset.title)}\n\n{tr(preset.text)}")
+        if scene:
+            st.markdown(f"### {tr(BY_KEY[scene].title)}\n\n{tr(BY_KEY[scene].text)}")
         else:
             st.markdown(f"### {tr(surface.title)}\n\n{tr(surface.description)}")
-        here = tour.index(preset.key) if preset and preset.key in tour else -1
+        here = tour.index(scene) if scene in tour else (tour.index(p.scene) if p.scene in tour else -1)
         st.button(tr("Next ▶"), key="present_next", disabled=here >= len(tour) - 1, width="stretch", shortcut="PageDown",
-                  type="primary", on_click=load_preset, args=(tour[min(here + 1, len(tour) - 1)],))
+                  type="primary", on_click=go_to_scene, args=(tour[min(here + 1, len(tour) - 1)],))
         st.button(tr("◀ Previous"), key="present_prev", disabled=here <= 0, width="stretch", shortcut="PageUp",
-                  on_click=load_preset, args=(tour[max(here - 1, 0)],))
+                  on_click=go_to_scene, args=(tour[max(here - 1, 0)],))
         st.button(tr("Leave presentation mode"), key="present_exit", shortcut="Esc", width="stretch",
-                  on_click=lambda: st.session_state.update(present=False))
-        st.selectbox("Language · 語言", list(LANGUAGES), key="lang_present", format_func=LANGUAGES.get,
-                     index=list(LANGUAGES).index(st.session_state.lang),
-                     on_change=lambda: set_language(st.session_state.lang_present))
+                  on_click=act(lambda q: setattr(q, "present", False)))
+        choice(st.selectbox, "lang.present", list(LANGUAGES), p.lang, set_lang, fmt=LANGUAGES.get, label="Language · 語言")
     st.stop()
 
-with st.sidebar:
+with st.sidebar, guarded("share", tr):
     share_section(scenario, tr)
-export_section(scenario, results, map_fig, colours, view, tr)
+with guarded("export", tr):
+    export_section(scenario, results, map_fig, colours, view, tr)
 
 st.subheader(tr("Beyond one path"))
-init_study_state(steps)
+shown_map = shown_sweep = None
 fate_tab, sweep_tab = st.tabs([tr("Fate map: where every start ends"), tr("Sweep: learning rate × a second parameter")])
-with fate_tab:
-    shown_map = fate_section(scenario, surface, tr)
-with sweep_tab:
-    shown_sweep = sweep_section(scenario, tr)
+with fate_tab, guarded("fate map", tr):
+    shown_map = fate_section(scenario, run_ids, surface, tr)
+with sweep_tab, guarded("sweep", tr):
+    shown_sweep = sweep_section(scenario, run_ids, tr)
 if shown_map or shown_sweep:  # the link also holds the map and sweep on screen
-    studies = dict(scenario_dict, **({"map": shown_map} if shown_map else {}), **({"sweep": shown_sweep} if shown_sweep else {}))
-    wanted = link_params(studies, colours, st.session_state.lang, fit, view_name, present,
-                         st.session_state.get("preset"))
-    if st.query_params.to_dict() != wanted:
-        st.query_params.from_dict(wanted)
+    write_link(dict(scenario_dict, **({"map": shown_map} if shown_map else {}), **({"sweep": shown_sweep} if shown_sweep else {})))
 
 st.subheader(tr("Why the path moves as it does"))
-st.plotly_chart(diag_fig, key="diagnostics", theme=None)
+with guarded("diagnostics", tr):
+    st.plotly_chart(diag_fig, key="diagnostics", theme=None)
 
 
 @st.fragment
 def update_rule_panel():
-    longest = max(r.steps_taken for r in results)
+    shown = [len(r.points) - 1 for r in results]  # updates with a point after them (a diverged run's last has none)
+    longest = max(shown)
     if longest < 1:
+        st.caption(tr("No update to show: every run stopped at its first step."))
         return
     if longest == 1:  # a slider needs two ends: one update has nothing to choose
         t = 1
     else:
-        t = st.slider(tr("Inspect update t"), 1, longest, min(longest, 1), key="inspect_t",
-                      help=tr("The lecture's θ_t = θ_{t−1} − (η_t/σ_t)·m_t with each run's numbers at this step."))
-    for r in results:
+        t = bound(st.slider, "inspect_t", int(min(max(p.inspect_t, 1), longest)), lambda q, v: setattr(q, "inspect_t", int(v)),
+                  label=tr("Inspect update t"), min_value=1, max_value=longest,
+                  help=tr("The lecture's θ_t = θ_{t−1} − (η_t/σ_t)·m_t with each run's numbers at this step."))
+    for r, n in zip(results, shown):
         st.markdown(f"**{r.label}** — {tr(summary(OPTIMIZERS[r.spec.optimizer]))}")
         st.latex(OPTIMIZERS[r.spec.optimizer].formula)
-        if t > r.steps_taken:
+        if t > n:
             st.caption(tr("This run stopped after {n} updates.", n=r.steps_taken))
             continue
         eq, parts, exact = update_rule_latex(r, t, surface.axis_names)
@@ -224,25 +250,30 @@ def update_rule_panel():
 
 
 st.subheader(tr("The update rule, step by step"))
-update_rule_panel()
+with guarded("update rule", tr):
+    update_rule_panel()
 
 st.subheader(tr("Summary"))
-tolerance = st.number_input(tr("Tolerance: distance to a minimum that counts as reached"), key="tolerance", min_value=0.0,
-                            value=1e-3 * view_diagonal(surface), format="%g")
-columns = {"run": tr("run"), "final": tr("final loss"), "distance": tr("distance to nearest minimum"),
-           "steps": tr("steps to within tolerance"), "diverged": tr("diverged at step"), "bursts": tr("bursts"),
-           "longest": tr("longest step"), "at": tr("at step")}
-rows = []
-for s in summaries(key, tolerance):
-    rows.append({columns["run"]: s.label, columns["final"]: s.final_loss, columns["distance"]: s.distance,
-                 columns["steps"]: s.steps_to_tolerance, columns["diverged"]: s.diverged_at, columns["bursts"]: s.bursts,
-                 columns["longest"]: s.longest_step, columns["at"]: s.longest_step_at})
-st.dataframe(rows, hide_index=True, column_config={columns["final"]: st.column_config.NumberColumn(format="%.6g"),
-                                                   columns["distance"]: st.column_config.NumberColumn(format="%.3g"),
-                                                   columns["longest"]: st.column_config.NumberColumn(format="%.3g")})
-st.caption(tr("A burst is a step ≥ 10× the median of the 50 steps before it (and ≥ 0.5% of the window's diagonal); "
-              "bursts less than 50 steps apart count once."))
-with st.expander(tr("The surface")):
+with guarded("summary", tr):
+    default_tolerance = 1e-3 * view_diagonal(surface)
+    tolerance = bound(st.number_input, "tolerance", float(p.tolerance or default_tolerance),
+                      lambda q, v: setattr(q, "tolerance", None if v is None else float(v)),
+                      label=tr("Tolerance: distance to a minimum that counts as reached"), min_value=0.0, format="%g")
+    tolerance = float(default_tolerance if tolerance is None else tolerance)
+    columns = {"run": tr("run"), "final": tr("final loss"), "distance": tr("distance to nearest minimum"),
+               "steps": tr("steps to within tolerance"), "diverged": tr("diverged at step"), "bursts": tr("bursts"),
+               "longest": tr("longest step"), "at": tr("at step")}
+    rows = []
+    for s in summaries(key, tolerance):
+        rows.append({columns["run"]: s.label, columns["final"]: s.final_loss, columns["distance"]: s.distance,
+                     columns["steps"]: s.steps_to_tolerance, columns["diverged"]: s.diverged_at, columns["bursts"]: s.bursts,
+                     columns["longest"]: s.longest_step, columns["at"]: s.longest_step_at})
+    st.dataframe(rows, hide_index=True, column_config={columns["final"]: st.column_config.NumberColumn(format="%.6g"),
+                                                       columns["distance"]: st.column_config.NumberColumn(format="%.3g"),
+                                                       columns["longest"]: st.column_config.NumberColumn(format="%.3g")})
+    st.caption(tr("A burst is a step ≥ 10× the median of the 50 steps before it (and ≥ 0.5% of the window's diagonal); "
+                  "bursts less than 50 steps apart count once."))
+with st.expander(tr("The surface")), guarded("surface", tr):
     st.latex(surface.formula)
     mins = ", ".join(tr("({x}, {y}) with loss {value}", x=f"{m.x:.6g}", y=f"{m.y:.6g}", value=f"{m.value:.6g}")
                      for m in surface.minima) or tr("none listed")

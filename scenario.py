@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, replace
 
 from optimizers import OPTIMIZERS, SCHEDULES, RunResult, RunSpec, ValidationError, simulate
-from optimizers.schedules import parse_schedule_ref
+from optimizers.params import finite
+from optimizers.schedules import STEPS, parse_schedule_ref
 from surfaces import SURFACES, FormulaError, FormulaSpec, Surface, formula_surface, parse_domain
 
 MAX_STEPS = 100_000
@@ -27,7 +28,9 @@ MAX_LABEL = 80
 MAX_FILE_BYTES = 1_000_000
 FORMAT_VERSION = 1
 SCENARIO_KEYS = ("version", "surface", "start", "steps", "runs", "map", "sweep")
-RUN_KEYS = ("optimizer", "params", "schedule", "label", "start", "clip", "noise")
+RUN_KEYS = ("optimizer", "params", "schedule", "warmup", "label", "start", "clip", "noise")
+WARMUP_KEYS = ("steps", "start_factor")
+WARMUP_FACTOR = 0.01  # torch's LinearLR starts at 1/3; a warm-up usually starts much lower
 MAX_BUNDLE = 32  # noisy runs drawn per bundle
 MAP_KEYS, SWEEP_KEYS = ("run", "cells", "steps", "tolerance"), ("run", "lr", "param", "values", "steps", "tolerance")
 MAX_MAP_STEPS = 5_000
@@ -52,8 +55,11 @@ class Scenario:
         runs = []
         for r in self.runs:
             d = {"optimizer": r.optimizer, "params": _jsonable(r.params)}
-            if r.schedule != "none":
-                d["schedule"] = {"name": r.schedule, "params": _jsonable(r.schedule_params)}
+            name, params, warmup = split_warmup(r.schedule, r.schedule_params)
+            if name != "none":
+                d["schedule"] = {"name": name, "params": _jsonable(params)}
+            if warmup is not None:
+                d["warmup"] = warmup
             if r.label:
                 d["label"] = r.label
             if tuple(r.start) != tuple(self.start):
@@ -86,7 +92,7 @@ def parse_point(value, where: str) -> tuple[float, float]:
     if (not isinstance(value, (list, tuple)) or len(value) != 2
             or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)):
         raise ValidationError(f"{where} must be a list of two numbers [x, y], got {str(value)[:60]}")
-    if not all(math.isfinite(c) and abs(c) <= 1e6 for c in value):
+    if not all(finite(c) and abs(c) <= 1e6 for c in value):
         raise ValidationError(f"{where} must be finite numbers with |value| ≤ 1e6, got {str(value)[:60]}")
     return float(value[0]), float(value[1])
 
@@ -127,7 +133,7 @@ def parse_scenario(data) -> Scenario:
 
 
 def _number(value, where: str, low: float, high: float, integer: bool = False):
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and finite(value) and low <= value <= high
     if not ok or (integer and value != int(value)):
         kind = "an integer" if integer else "a number"
         raise ValidationError(f"{where} must be {kind} from {low:g} to {high:g}, got {str(value)[:30]}")
@@ -248,6 +254,8 @@ def parse_run(run, index: int, start, steps: int) -> RunSpec:
     try:
         params = cls.validate(run.get("params"))
         sched_name, sched_params = parse_schedule_ref(run.get("schedule"))
+        if run.get("warmup") is not None:
+            sched_name, sched_params = with_warmup(sched_name, sched_params, parse_warmup(run["warmup"], steps), steps)
         sched_cls = SCHEDULES[sched_name]
         sched_params = sched_cls.validate(sched_params, steps)
         if sched_params.get("cycle_momentum") and cls.cycles is None:
@@ -262,6 +270,50 @@ def parse_run(run, index: int, start, steps: int) -> RunSpec:
     clip = parse_clip(run["clip"], f"{where}.clip") if run.get("clip") is not None else None
     noise = parse_noise(run["noise"], f"{where}.noise") if run.get("noise") is not None else None
     return RunSpec(name, params, run_start, sched_name, sched_params, label, clip, noise)
+
+
+def parse_warmup(value, steps: int) -> dict:
+    """{"steps": w (1 … steps − 1), "start_factor": f in (0, 1]}: η rises linearly from f·η to η
+    over w steps, then the run's schedule takes over (its step-count defaults mean what is left)."""
+    value = _object(value, "warmup", WARMUP_KEYS)
+    return {"steps": _number(value.get("steps"), "warmup.steps", 1, max(1, steps - 1), integer=True),
+            "start_factor": _number(value.get("start_factor", WARMUP_FACTOR), "warmup.start_factor", 1e-12, 1.0)}
+
+
+def with_warmup(name: str, params: dict, warmup: dict, steps: int) -> tuple[str, dict]:
+    """A schedule with a warm-up in front, as the engine runs it: torch's SequentialLR of LinearLR
+    then the schedule (ConstantLR(1) for none). The one place that builds this sequence."""
+    if name == "SequentialLR":
+        raise ValidationError("warmup cannot be combined with a SequentialLR schedule; put the LinearLR in the sequence")
+    w, rest = warmup["steps"], steps - warmup["steps"]
+    main = dict(params)
+    for k, p in SCHEDULES[name].params.items():
+        if STEPS in p.doc and main.get(k) is None:
+            main[k] = rest
+    second = {"name": "ConstantLR", "params": {"factor": 1.0}} if name == "none" else {"name": name, "params": main}
+    return "SequentialLR", {"schedulers": [{"name": "LinearLR", "params": {"start_factor": warmup["start_factor"],
+                                                                           "end_factor": 1.0, "total_iters": w}}, second],
+                            "milestones": [w]}
+
+
+def split_warmup(name: str, params: dict) -> tuple[str, dict, dict | None]:
+    """The inverse of with_warmup, for a validated schedule: (schedule, its params, warmup or None).
+    Old files and links that spell the warm-up as that SequentialLR read back as a warm-up."""
+    if name != "SequentialLR":
+        return name, params, None
+    members, ms = params.get("schedulers", []), list(params.get("milestones", []))
+    if len(members) != 2 or len(ms) != 1:
+        return name, params, None
+    first, second = members
+    fp = first.get("params", {})
+    if first.get("name") != "LinearLR" or fp.get("total_iters") != ms[0] or fp.get("end_factor", 1.0) != 1.0:
+        return name, params, None
+    warmup = {"steps": int(ms[0]), "start_factor": float(fp.get("start_factor", 1 / 3))}
+    if second.get("name") == "ConstantLR" and second.get("params", {}).get("factor", 1.0 / 3) == 1.0:
+        return "none", {}, warmup
+    if second.get("name") == "SequentialLR":
+        return name, params, None
+    return second["name"], dict(second.get("params", {})), warmup
 
 
 def run_scenario(scenario: Scenario, record: str = "full") -> list[RunResult]:
@@ -345,16 +397,30 @@ def outcome_dict(outcome, shape) -> dict:
 
 
 MAX_JSON_DEPTH = 32  # a scenario is 6 levels deep; Python's parser would recurse ~1,000 levels and fail
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_JSON_BRACKET = re.compile(r"[\[\]{}]")
+_JSON_TOKEN = re.compile(r'[\[\]{}"\\]')
 
 
 def json_depth(text: str) -> int:
-    """How deeply the arrays and objects in JSON text nest (brackets inside strings ignored)."""
+    """How deeply the arrays and objects in JSON text nest (brackets inside strings ignored).
+    One pass over the structural characters: linear in the text, whatever it holds."""
     depth = deepest = 0
-    for b in _JSON_BRACKET.findall(_JSON_STRING.sub("", text)):
-        depth += 1 if b in "[{" else -1
-        deepest = max(deepest, depth)
+    in_string, escaped = False, -2  # escaped: where the last backslash that escapes something stood
+    for m in _JSON_TOKEN.finditer(text):
+        c, at = m.group(), m.start()
+        if in_string:
+            if at == escaped + 1:  # this character is escaped
+                continue
+            if c == "\\":
+                escaped = at
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
     return deepest
 
 

@@ -6,18 +6,10 @@ claim a text makes against the engine's numbers.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 LECTURE_START = [-120.0, -4.0]
 LR_EDGE = 1.1449e-6  # just below 2/λ_max = 1.14493e-6 for the lecture surface
-
-
-def _warmup_then_cosine(warmup: int, steps: int, start_factor: float = 0.01) -> dict:
-    """Rise linearly from start_factor·η to η over `warmup` steps, then cosine decay to 0."""
-    return {"name": "SequentialLR", "params": {
-        "schedulers": [{"name": "LinearLR", "params": {"start_factor": start_factor, "end_factor": 1.0, "total_iters": warmup}},
-                       {"name": "CosineAnnealingLR", "params": {"T_max": steps - warmup}}],
-        "milestones": [warmup]}}
 
 
 @dataclass(frozen=True)
@@ -28,7 +20,6 @@ class Preset:
     scenario: dict
     fit_view: bool = False  # widen the view to whole paths (they leave the surface window)
     tour: bool = True  # part of the numbered lecture tour
-    tags: tuple = field(default_factory=tuple)
 
 
 def _lecture(steps: int, runs: list[dict]) -> dict:
@@ -71,7 +62,8 @@ PRESETS: list[Preset] = [
            "Adam with η = 3 jumps out of the window on its first step. With warm-up, η rises from 0.03 to 3 over "
            "300 steps and then decays (cosine): the path stays in the window and still converges.",
            _lecture(3000, [{"optimizer": "Adam", "params": {"lr": 3.0}, "label": "Adam, η = 3, no warm-up"},
-                           {"optimizer": "Adam", "params": {"lr": 3.0}, "schedule": _warmup_then_cosine(300, 3000),
+                           {"optimizer": "Adam", "params": {"lr": 3.0}, "warmup": {"steps": 300, "start_factor": 0.01},
+                            "schedule": {"name": "CosineAnnealingLR", "params": {"T_max": 2700}},
                             "label": "Adam, η = 3, warm-up 300 + cosine"}]),
            fit_view=True),
     Preset("adam", "7 · Adam = RMSProp + momentum",

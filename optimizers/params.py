@@ -22,6 +22,15 @@ def shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def finite(value) -> bool:
+    """math.isfinite for any int or float: a JSON integer beyond float range (10**400) is not
+    finite here, where math.isfinite would raise OverflowError."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _english(text: str, **values) -> str:
     return text.format(**values) if values else text
 
@@ -57,7 +66,7 @@ class Param:
     def _number(self, owner: str, name: str, value: Any, integer: bool) -> float | int:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValidationError(f"{owner}.{name} must be {self.range_text()}, got {shown(value)}")
-        if not math.isfinite(value):
+        if not finite(value):
             raise ValidationError(f"{owner}.{name} must be a finite number, got {shown(value)}")
         if integer:
             if float(value) != int(value):

@@ -55,7 +55,7 @@ class FormulaSpec:
 def parse_domain(value) -> tuple[tuple[float, float], tuple[float, float]]:
     """[[x0, x1], [y0, y1]] with finite numbers, x0 < x1, y0 < y1, |value| ≤ 1e6 (FormulaError)."""
     def number(v):
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= MAX_COORDINATE
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= MAX_COORDINATE  # no isfinite: 10**400 would overflow
     ok = (isinstance(value, (list, tuple)) and len(value) == 2
           and all(isinstance(r, (list, tuple)) and len(r) == 2 and all(number(v) for v in r) and r[0] < r[1] for r in value))
     if not ok:

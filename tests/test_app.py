@@ -1,30 +1,11 @@
 """The page through Streamlit's AppTest: every preset, the main widget interactions, bad input."""
-import json
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("streamlit")
-import streamlit as st  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import scenario  # noqa: E402
+from tests.apptest import fresh, legend, map_spec, page, run_ids, widget  # noqa: E402
 from tour import BY_KEY, DEFAULT, PRESETS  # noqa: E402
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-def fresh():
-    st.cache_resource.clear()
-    return AppTest.from_file(APP, default_timeout=120).run()
-
-
-def map_spec(at):
-    return json.loads(at.get("plotly_chart")[0].proto.spec)
-
-
-def run_ids(at):
-    return list(at.session_state["run_ids"])
 
 
 def test_page_loads_the_default_preset_with_its_text_and_an_animated_map():
@@ -46,20 +27,18 @@ def test_every_preset_loads_with_one_click(preset):
     p = BY_KEY[preset]
     assert p.title in at.info[0].value
     assert not at.warning and not at.error
-    assert at.selectbox(key="surface").value == p.scenario["surface"]
+    assert widget(at, "selectbox", "surface").value == p.scenario["surface"]
     assert at.number_input(key="steps").value == p.scenario["steps"]
     assert len(run_ids(at)) == len(p.scenario["runs"])
-    spec = map_spec(at)
-    assert len(spec["frames"]) <= 300
-    legend = [t["name"] for t in spec["data"] if t.get("showlegend") is not False and t.get("mode") == "lines+markers"]
-    assert legend == [r["label"] for r in p.scenario["runs"]]
+    assert len(map_spec(at)["frames"]) <= 300
+    assert legend(at) == [r["label"] for r in p.scenario["runs"]]
 
 
 def test_bad_parameter_is_explained_next_to_the_run_and_other_runs_still_show():
     at = fresh()
     at.button(key="preset-adam").click().run()
     adam = run_ids(at)[2]
-    at.number_input(key=f"p-{adam}-Adam-eps").set_value(0.0).run()
+    at.number_input(key=f"run{adam}.p.Adam.eps").set_value(0.0).run()
     assert not at.exception
     assert any("Run 3 is not shown" in w.value and "Adam.eps" in w.value for w in at.warning)
     assert any("Adam.eps must be a number in (0, inf)" in e.value for e in at.error)  # in the run's box
@@ -72,17 +51,17 @@ def test_bad_parameter_is_explained_next_to_the_run_and_other_runs_still_show():
 def test_text_that_is_not_a_number_list_is_refused_without_eval():
     at = fresh()
     rid = run_ids(at)[0]
-    at.selectbox(key=f"sched-{rid}").set_value("MultiStepLR").run()
-    at.text_input(key=f"s-{rid}-MultiStepLR-milestones").input("__import__('os').system('echo hi')").run()
+    widget(at, "selectbox", f"run{rid}.schedule").set_value("MultiStepLR").run()
+    at.text_input(key=f"run{rid}.s.MultiStepLR.milestones").input("__import__('os').system('echo hi')").run()
     assert not at.exception
-    assert any("must be integers separated by commas" in e.value for e in at.error)
+    assert any("MultiStepLR.milestones must be a list of integers" in e.value for e in at.error)
 
 
 def test_diverging_run_is_cut_marked_and_explained():
     at = fresh()
     at.button(key="preset-stuck").click().run()
     rid = run_ids(at)[0]
-    at.number_input(key=f"p-{rid}-SGD-lr").set_value(2e-6).run()
+    at.number_input(key=f"run{rid}.p.SGD.lr").set_value(2e-6).run()
     assert not at.exception
     assert any("stopped" in e.value and "step" in e.value and "diverged" in e.value for e in at.error)
     texts = [t.get("text") for t in map_spec(at)["data"] if t.get("text")]
@@ -97,12 +76,15 @@ def test_add_duplicate_remove_runs():
     add.click().run()
     assert len(run_ids(at)) == before + 1
     first = run_ids(at)[0]
-    at.number_input(key=f"p-{first}-LectureRMS-lr").set_value(0.5).run()
-    at.button(key=f"dup-{first}").click().run()
+    at.number_input(key=f"run{first}.p.LectureRMS.lr").set_value(0.5).run()
+    at.button(key=f"run{first}.dup").click().run()
     ids = run_ids(at)
     copy = ids[1]
-    assert at.session_state[f"opt-{copy}"] == "LectureRMS" and at.session_state[f"p-{copy}-LectureRMS-lr"] == 0.5
-    at.button(key=f"del-{copy}").click().run()
+    twin = page(at).run(copy)
+    assert twin.optimizer == "LectureRMS" and twin.params["lr"] == 0.5
+    assert widget(at, "selectbox", f"run{copy}.optimizer").value == "LectureRMS"
+    assert at.number_input(key=f"run{copy}.p.LectureRMS.lr").value == 0.5
+    at.button(key=f"run{copy}.del").click().run()
     assert copy not in run_ids(at)
     assert not at.exception
     assert len([t for t in map_spec(at)["data"] if t.get("mode") == "lines+markers"]) == len(run_ids(at))
@@ -111,7 +93,7 @@ def test_add_duplicate_remove_runs():
 def test_changing_the_surface_resets_the_start_point_and_keeps_the_runs():
     at = fresh()
     n = len(run_ids(at))
-    at.selectbox(key="surface").set_value("himmelblau").run()
+    widget(at, "selectbox", "surface").set_value("himmelblau").run()
     assert not at.exception
     from surfaces import get_surface
     sx, sy = get_surface("himmelblau").default_start
@@ -148,7 +130,7 @@ def test_a_rerun_that_changes_nothing_computes_nothing(monkeypatch):
     at.slider(key="inspect_t").set_value(5).run()  # only the update-rule panel changes
     assert len(calls) == 1
     rid = run_ids(at)[0]
-    at.number_input(key=f"p-{rid}-LectureRMS-lr").set_value(0.9).run()
+    at.number_input(key=f"run{rid}.p.LectureRMS.lr").set_value(0.9).run()
     assert len(calls) == 2
 
 
@@ -159,7 +141,7 @@ def test_the_tour_is_computed_once_per_server_before_anyone_clicks(monkeypatch):
     at = fresh()
     calls = counting_simulate(monkeypatch)
     for lang in ("en", "zh-TW"):
-        at.selectbox(key="lang").set_value(lang).run()
+        widget(at, "selectbox", "lang").set_value(lang).run()
         for p in PRESETS:
             at.button(key=f"preset-{p.key}").click().run()
             assert not at.exception
@@ -172,11 +154,11 @@ def test_the_tour_is_computed_once_per_server_before_anyone_clicks(monkeypatch):
 
 def test_3d_view_replaces_the_map_and_back():
     at = fresh()
-    at.button_group(key="view_mode").set_value("3-D surface").run()
+    widget(at, "button_group", "view").set_value("3d").run()
     assert not at.exception
     spec = map_spec(at)
     assert spec["data"][0]["type"] == "surface" and any(t["type"] == "scatter3d" for t in spec["data"])
-    at.button_group(key="view_mode").set_value("Map").run()
+    widget(at, "button_group", "view").set_value("map").run()
     assert map_spec(at)["frames"]
 
 
@@ -232,6 +214,6 @@ def test_every_bound_is_listed_on_the_page_and_the_widgets_stop_at_it():
     top = {w.label: w.max for w in at.number_input}
     assert top["Steps"] == scenario.MAX_STEPS
     assert top["Cells per side"] == MAX_MAP and top["Steps per start"] == scenario.MAX_MAP_STEPS
-    at.selectbox(key="opt-0").select("Adam").run()  # a rule with a second parameter: the sweep's inputs show
+    widget(at, "selectbox", "run0.optimizer").select("Adam").run()  # a rule with a second parameter: the sweep's inputs show
     assert {w.label: w.max for w in at.number_input}["lr values"] == MAX_SWEEP
     assert at.slider(key="gif_frames").max == MAX_EXPORT_FRAMES

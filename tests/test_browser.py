@@ -120,9 +120,10 @@ def legend_names(page):
 
 
 def test_a_share_link_opens_the_same_scenario_in_a_new_session(page):
+    old = page.evaluate("location.search")
     page.get_by_role("button", name="5 · Learning-rate decay removes the bursts").click()
     page.get_by_text("Learning-rate scheduling: let η shrink", exact=False).wait_for()
-    page.wait_for_function("location.search.includes('p=decay')", timeout=30_000)
+    page.wait_for_function(f"location.search !== {json.dumps(old)}", timeout=30_000)
     before = page.evaluate("location.search")
     steps = page.get_by_role("spinbutton", name="Steps", exact=True)
     steps.fill("2500")

@@ -176,37 +176,34 @@ def test_the_page_computes_a_fate_map_and_a_sweep_and_the_link_keeps_them():
     for k, v in at.query_params.items():
         fresh.query_params[k] = v
     fresh.run()
-    assert not fresh.exception and fresh.session_state["fate_cells"] == 24
+    assert not fresh.exception and fresh.session_state["page"].fate.settings["cells"] == 24
     assert any("576 starts" in c.body for c in fresh.caption)  # computed on opening the link
 
 
 def test_fate_clicks_set_the_start_and_sweep_clicks_add_a_run():
-    """The chart callbacks, driven through AppTest's session state as a click would fill it."""
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["p"] = "rosenbrock"
-    at.run()
+    """The chart callbacks, with the selection a click on a cell sends."""
+    import streamlit
+
     from ui import studies
-    fake = {"fate_chart": {"selection": {"points": [{"x": 0.25, "y": -0.5000000000000001}]}},
-            "sweep_chart": {"selection": {"points": [{"x": 0.01, "y": 0.9}]}}, "start_x": 0.0, "start_y": 0.0,
-            "run_ids": [0], "next_id": 1, "preset": "x"}
+    from ui.page import active_scene, load_scene
+    state = load_scene("rosenbrock")
+    assert active_scene(state) == "rosenbrock"
 
     class State(dict):
         __getattr__, __setattr__ = dict.__getitem__, dict.__setitem__
-    state = State(fake)
-    original = studies.st.session_state
+    fake = State(page=state, fate_chart={"selection": {"points": [{"x": 0.25, "y": -0.5000000000000001}]}},
+                 sweep_chart={"selection": {"points": [{"x": 0.01, "y": 0.9}]}})
+    original = streamlit.session_state
     try:
-        studies.st.session_state = state
-        import ui.state as ui_state
-        ui_state.st.session_state = state
+        streamlit.session_state = fake
         studies._on_fate_click()
-        assert (state.start_x, state.start_y, state.preset) == (0.25, -0.5, None)
+        assert state.start == [0.25, -0.5] and active_scene(state) is None
         studies._on_sweep_click("SGD", dict(OPTIMIZERS["SGD"].validate({"lr": 0.1})), "momentum")
-        new = state.run_ids[-1]
-        assert state[f"opt-{new}"] == "SGD" and state[f"p-{new}-SGD-lr"] == 0.01 and state[f"p-{new}-SGD-momentum"] == 0.9
+        new = state.runs[-1]
+        assert new.optimizer == "SGD" and new.params["lr"] == 0.01 and new.params["momentum"] == 0.9
+        assert new.label == "SGD, lr = 0.01, momentum = 0.9"
     finally:
-        studies.st.session_state = original
-        ui_state.st.session_state = original
+        streamlit.session_state = original
 
 
 def test_the_fate_figure_marks_every_fate():
@@ -233,10 +230,10 @@ def test_a_share_link_keeps_noise_clipping_and_bundles():
     data = {"surface": "booth", "start": [0.0, 0.0], "steps": 40,
             "runs": [{"optimizer": "SGD", "params": {"lr": 0.02}, "clip": {"clip_value": 0.5},
                       "noise": {"std": 3.0, "seed": 1, "bundle": 4}}], "map": {"cells": 10, "steps": 20}}
-    state = read_link(link_params(data, [], "en", False, "map", False, None), BY_KEY)
+    state = read_link(link_params(data, [], "en", False, "map", False), BY_KEY)
     assert not state.notes and parse_scenario(state.scenario) == parse_scenario(data)
     bad = dict(data, map={"cells": 10_000})
-    state = read_link(link_params(bad, [], "en", False, "map", False, None), BY_KEY)
+    state = read_link(link_params(bad, [], "en", False, "map", False), BY_KEY)
     assert "map" not in state.scenario and "map settings were ignored" in state.notes[0][0].format(**state.notes[0][1])
 
 

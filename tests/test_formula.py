@@ -288,20 +288,22 @@ TYPED = {"surface": {"formula": "(x^2 - 1)^2 + 0.5*y^2 + 0.2*x", "domain": [[-2,
 def test_a_share_link_carries_a_typed_surface():
     from tour import BY_KEY
     from ui.link import link_params, read_link
-    state = read_link(link_params(TYPED, ["#000000"], "en", False, "map", False, None), BY_KEY)
+    state = read_link(link_params(TYPED, ["#000000"], "en", False, "map", False), BY_KEY)
     assert state.notes == [] and parse_scenario(state.scenario) == parse_scenario(TYPED)
     hostile = dict(TYPED, surface={"formula": "().__class__.__bases__", "domain": [[-2, 2], [-1, 1]]})
-    state = read_link(link_params(hostile, [], "en", False, "map", False, None), BY_KEY)
+    state = read_link(link_params(hostile, [], "en", False, "map", False), BY_KEY)
     assert state.scenario is None
     assert "typed surface was refused" in state.notes[0][0] and "position 3" in state.notes[0][1]["error"]
 
 
 def _page(params=None):
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    return at.run()
+    from tests.apptest import fresh
+    return fresh(params, clear=False)
+
+
+def widget(at, kind, name):
+    from tests.apptest import widget
+    return widget(at, kind, name)
 
 
 def test_the_page_reads_a_formula_shows_its_gradient_and_keeps_the_last_valid_one():
@@ -309,7 +311,7 @@ def test_the_page_reads_a_formula_shows_its_gradient_and_keeps_the_last_valid_on
     from ui.link import read_link
     at = _page()
     at.number_input(key="steps").set_value(321).run()
-    at.selectbox(key="surface").set_value("custom").run()
+    widget(at, "selectbox", "surface").set_value("custom").run()
     at.text_input(key="formula_text").set_value("x^2 + 3*y^2 + sin(x)").run()
     assert not at.exception and not at.sidebar.error
     latex = [e.body for e in at.main.latex]
@@ -317,14 +319,14 @@ def test_the_page_reads_a_formula_shows_its_gradient_and_keeps_the_last_valid_on
     link = read_link(dict(at.query_params), BY_KEY).scenario
     assert link["surface"]["formula"] == "x^2 + 3*y^2 + sin(x)" and link["steps"] == 321
     # a refused formula: one line under the box; the map, the steps and the runs stay as they were
-    runs_before = [at.session_state[f"opt-{i}"] for i in at.session_state["run_ids"]]
+    runs_before = [r.optimizer for r in at.session_state["page"].runs]
     at.text_input(key="formula_text").set_value("x^2 + y.__class__").run()
     assert not at.exception
     (error,) = at.sidebar.error
     assert error.body == "position 8: a dot that is not part of a number (attribute access) is not allowed"
     assert "x^2 + 3*y^2 + sin(x)" in " ".join(c.body for c in at.sidebar.caption)
     assert len(at.get("plotly_chart")) >= 2 and at.number_input(key="steps").value == 321
-    assert [at.session_state[f"opt-{i}"] for i in at.session_state["run_ids"]] == runs_before
+    assert [r.optimizer for r in at.session_state["page"].runs] == runs_before
     assert read_link(dict(at.query_params), BY_KEY).scenario["surface"]["formula"] == "x^2 + 3*y^2 + sin(x)"
     # a view that no longer holds the start moves the start inside it
     at.number_input(key="formula_x0").set_value(5.0).run()
@@ -339,9 +341,9 @@ def test_the_page_reads_a_formula_shows_its_gradient_and_keeps_the_last_valid_on
 
 def test_a_link_with_a_formula_opens_it_in_the_box_and_in_chinese_errors_are_chinese():
     from ui.link import link_params
-    at = _page(link_params(TYPED, ["#000000"], "zh-TW", False, "map", False, None))
+    at = _page(link_params(TYPED, ["#000000"], "zh-TW", False, "map", False))
     assert not at.exception and not at.warning
-    assert at.selectbox(key="surface").value == "custom"
+    assert widget(at, "selectbox", "surface").value == "custom"
     assert at.text_input(key="formula_text").value == TYPED["surface"]["formula"]
     assert (at.number_input(key="formula_x0").value, at.number_input(key="formula_y1").value) == (-2.0, 1.5)
     assert (at.number_input(key="start_x").value, at.number_input(key="start_y").value) == (1.5, 1.0)

@@ -65,6 +65,8 @@ def test_the_table_file_is_valid_sorted_json():
 st = pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from tests.apptest import widget  # noqa: E402
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 # Widget labels that are torch's own parameter names or symbols stay as they are in both languages.
 KEEP = re.compile(r"^[A-Za-z_0-9\[\]]+$|^Language · 語言$")
@@ -82,7 +84,7 @@ def test_switching_to_chinese_translates_every_label_and_text_on_the_page():
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=120).run()
     english_labels, english_texts = page_texts(at)
-    at.selectbox(key="lang").set_value("zh-TW").run()
+    widget(at, "selectbox", "lang").set_value("zh-TW").run()
     assert not at.exception
     labels, texts = page_texts(at)
     assert "梯度下降實驗室" in at.title[0].value
@@ -96,6 +98,6 @@ def test_switching_to_chinese_translates_every_label_and_text_on_the_page():
     assert [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]][:2] == ["▶ 播放", "❚❚ 暫停"]
     assert any(t.get("name") == "課程的 RMS，η = 1" for t in spec["data"])
     # and back
-    at.selectbox(key="lang").set_value("en").run()
+    widget(at, "selectbox", "lang").set_value("en").run()
     assert at.title[0].value == "Descent Lab"
     assert page_texts(at)[0] == english_labels

@@ -2,7 +2,6 @@
 import base64
 import json
 import zlib
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -27,17 +26,17 @@ def texts(state):
 
 
 def test_a_link_round_trips_the_whole_view():
-    params = link_params(SCENE, ["#0072b2", "#E69F00"], "zh-TW", True, "3d", True, "burst")
+    params = link_params(SCENE, ["#0072b2", "#E69F00"], "zh-TW", True, "3d", True)
     state = read_link(params, BY_KEY)
     assert state.notes == []
     assert parse_scenario(state.scenario) == parse_scenario(SCENE)
     assert state.colours == ["#0072B2", "#E69F00"]
-    assert (state.lang, state.fit, state.view, state.present, state.preset) == ("zh-TW", True, "3d", True, "burst")
+    assert (state.lang, state.fit, state.view, state.present) == ("zh-TW", True, "3d", True)
     assert params["v"] == str(LINK_VERSION)
 
 
 def test_links_are_compact_and_leave_defaults_out():
-    params = link_params(BY_KEY["adam"].scenario, ["#0072B2", "#E69F00", "#009E73"], "en", False, "map", False, None)
+    params = link_params(BY_KEY["adam"].scenario, ["#0072B2", "#E69F00", "#009E73"], "en", False, "map", False)
     assert set(params) == {"v", "s", "c"}
     assert len("&".join(f"{k}={v}" for k, v in params.items())) < 400
 
@@ -108,30 +107,25 @@ def test_decode_refuses_what_is_not_a_packed_scenario():
 
 # ---------------------------------------------------------------- the page
 st = pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+from tests.apptest import fresh, widget  # noqa: E402
 
 
 def page(params):
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
+    return fresh(params)
 
 
 def test_opening_a_link_restores_the_scenario_colours_language_and_view():
-    at = page(link_params(SCENE, ["#CC79A7", "#000000"], "zh-TW", True, "map", False, None))
+    at = page(link_params(SCENE, ["#CC79A7", "#000000"], "zh-TW", True, "map", False))
     assert not at.exception and not at.warning
-    assert at.selectbox(key="surface").value == "rosenbrock"
+    assert widget(at, "selectbox", "surface").value == "rosenbrock"
     assert at.number_input(key="steps").value == 500
     assert (at.number_input(key="start_x").value, at.number_input(key="start_y").value) == (-1.5, 2.0)
-    ids = at.session_state["run_ids"]
-    assert [at.session_state[f"label-{i}"] for i in ids] == ["Adam + 餘弦", "SGD"]
-    assert [at.session_state[f"color-{i}"] for i in ids] == ["#CC79A7", "#000000"]
-    assert at.session_state[f"sched-{ids[0]}"] == "CosineAnnealingLR"
-    assert at.session_state["lang"] == "zh-TW" and at.session_state["fit_view"] is True
+    state = at.session_state["page"]
+    assert [r.label for r in state.runs] == ["Adam + 餘弦", "SGD"]
+    assert [at.text_input(key=f"run{r.id}.label").value for r in state.runs] == ["Adam + 餘弦", "SGD"]
+    assert [r.colour for r in state.runs] == ["#CC79A7", "#000000"]
+    assert widget(at, "selectbox", f"run{state.runs[0].id}.schedule").value == "CosineAnnealingLR"
+    assert state.lang == "zh-TW" and state.fit is True and at.toggle(key="fit_view").value is True
     # the page writes the same state back into the address bar
     state = read_link(dict(at.query_params), BY_KEY)
     assert parse_scenario(state.scenario) == parse_scenario(SCENE) and state.lang == "zh-TW"

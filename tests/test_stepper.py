@@ -3,21 +3,19 @@ arrows stay readable, and the page steps (AppTest; Chromium in test_browser.py).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analysis import view_diagonal
 from i18n import translator
 from optimizers import OPTIMIZERS, RunSpec, simulate
 from scenario import parse_scenario, run_scenario
 from surfaces import get_surface
+from tests.apptest import fresh
 from tour import BY_KEY
 from views.stepfig import arrow_scale, bursts_of, clip_to_view, explain_step, panel_latex, sigma_bar, sigma_range, step_figure
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 ROSEN = get_surface("rosenbrock")
 CASES = [("SGD", {"lr": 1e-3, "momentum": 0.9}), ("Adam", {"lr": 0.05}), ("RMSprop", {"lr": 0.01}),
          ("Adagrad", {"lr": 0.3}), ("LectureRMS", {"lr": 0.05}), ("NAdam", {"lr": 0.02}), ("Rprop", {"lr": 0.01})]
@@ -108,15 +106,12 @@ def test_sigma_bars_shrink_with_sigma_on_a_fixed_scale():
 
 
 def page(params=None):
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    return at.run()
+    return fresh(params, clear=False)
 
 
 def test_the_page_steps_through_a_run_and_its_panel_matches_the_engine():
     at = page({"p": "burst", "view": "step"})
-    assert not at.exception and at.session_state["view_mode"] == "Step"
+    assert not at.exception and at.session_state["page"].view == "step"
     surface, r = burst_run()
     assert at.number_input(key="step_t").value == 1
     for _ in range(3):

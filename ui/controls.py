@@ -1,4 +1,4 @@
-"""Sidebar widgets → plain dicts in the scenario format. No computation here.
+"""The sidebar's run editors: widgets drawn from the page's runs, writing back to them.
 
 Each optimizer / schedule parameter gets a widget from its `Param` spec: torch's default, a range
 (`min_value`) where the spec has a closed lower bound, and the spec's one-line meaning as help.
@@ -9,15 +9,26 @@ from __future__ import annotations
 import streamlit as st
 
 from i18n import ENGLISH
-from optimizers import OPTIMIZERS, SCHEDULES, ValidationError
+from optimizers import OPTIMIZERS, SCHEDULES
 from optimizers.fate import MAX_MAP, MAX_SWEEP
 from optimizers.schedules import STEPS
-from scenario import MAX_FILE_BYTES, MAX_MAP_STEPS, MAX_RUNS, MAX_STEPS
+from scenario import MAX_BUNDLE, MAX_FILE_BYTES, MAX_LABEL, MAX_MAP_STEPS, MAX_RUNS, MAX_STEPS, WARMUP_FACTOR
 from surfaces.parse import MAX_LENGTH
 from views.export import MAX_EXPORT_FRAMES, SIZE
 
+from .bind import act, bound, choice
 from .link import MAX_PARAM_CHARS
-from .state import MAX_PAGE_RUNS, add_run, duplicate_run, param_key, remove_run
+from .page import (
+    MAX_PAGE_RUNS,
+    Run,
+    add_run,
+    duplicate_run,
+    remove_run,
+    run_label,
+    scenario_dict,
+    set_optimizer,
+    set_schedule,
+)
 
 PAGE_SCHEDULES = [n for n in SCHEDULES if n != "SequentialLR"]  # sequences: the warm-up option builds them
 
@@ -27,164 +38,148 @@ def summary(cls) -> str:
     return (cls.__doc__ or "").strip().splitlines()[0]
 
 
-def _init(key, value):
-    if key not in st.session_state:
-        st.session_state[key] = value
+def _set_param(run_id: int, name: str, index: int | None = None, schedule: bool = False):
+    """A setter for one optimizer (or schedule) parameter of a run; index: one entry of a pair."""
+    def write(page, value):
+        run = page.run(run_id)
+        params = run.schedule_params if schedule else run.params
+        if index is None:
+            params[name] = value
+        else:
+            pair = list(params.get(name) or (None, None))
+            pair[index] = value
+            params[name] = pair
+    return write
 
 
-def param_widget(run_id: int, owner: str, name: str, spec, prefix: str = "p", tr=ENGLISH):
-    """Draw one parameter's widget and return its value (None: use the default)."""
-    key = param_key(run_id, owner, name, prefix)
+def _set(run_id: int, attr: str, convert=lambda v: v):
+    def write(page, value):
+        setattr(page.run(run_id), attr, convert(value))
+    return write
+
+
+def param_widget(run: Run, name: str, spec, schedule: bool = False, tr=ENGLISH):
+    """Draw one parameter's widget from the page's value (None: the default)."""
+    params = run.schedule_params if schedule else run.params
+    owner = run.schedule if schedule else run.optimizer
+    key = f"run{run.id}.{'s' if schedule else 'p'}.{owner}.{name}"
+    value = params.get(name, spec.default)
     label, help_ = name, tr("{doc}. Allowed: {range}.", doc=tr(spec.doc), range=spec.range_text(tr))
-    low = spec.low if spec.low is not None else None
+    low = spec.low
+    write = _set_param(run.id, name, schedule=schedule)
     if spec.kind == "bool":
-        _init(key, bool(spec.default))
-        return st.checkbox(label, key=key, help=help_)
-    if spec.kind == "choice":
-        _init(key, spec.default)
-        return st.selectbox(label, spec.choices, key=key, help=help_)
-    if spec.kind == "pair":
+        bound(st.checkbox, key, bool(value), write, label=label, help=help_)
+    elif spec.kind == "choice":
+        choice(st.selectbox, key, spec.choices, value, write, label=label, help=help_)
+    elif spec.kind == "pair":
         c1, c2 = st.columns(2)
-        _init(key + "-0", float(spec.default[0]))
-        _init(key + "-1", float(spec.default[1]))
-        a = c1.number_input(f"{label}[0]", key=key + "-0", format="%g", help=help_, min_value=low)
-        b = c2.number_input(f"{label}[1]", key=key + "-1", format="%g", help=help_, min_value=low)
-        return [a, b]
-    if spec.kind == "ints":
-        _init(key, ", ".join(str(v) for v in (spec.default or ())))
-        text = st.text_input(label, key=key, help=help_ + " " + tr("Comma-separated integers."))
-        return _parse_ints(owner, name, text)
-    if spec.kind == "int":
-        _init(key, spec.default)
+        pair = list(value) if isinstance(value, (list, tuple)) and len(value) == 2 else list(spec.default)
+        for i, col in enumerate((c1, c2)):
+            bound(col.number_input, f"{key}.{i}", _float(pair[i]), _set_param(run.id, name, i, schedule),
+                  label=f"{label}[{i}]", format="%g", help=help_, min_value=low)
+    elif spec.kind == "ints":
+        text = ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value or "")
+        bound(st.text_input, key, text, lambda page, t: write(page, parse_ints(t)), label=label,
+              help=help_ + " " + tr("Comma-separated integers."))
+    elif spec.kind == "int":
         placeholder = tr("default: the run's length") if STEPS in spec.doc else tr("default")
-        return st.number_input(label, key=key, step=1, min_value=int(low) if low is not None else None,
-                               help=help_, placeholder=placeholder)
-    _init(key, spec.default)
-    return st.number_input(label, key=key, format="%g", help=help_, min_value=float(low) if low is not None else None,
-                           placeholder=tr("default"))
+        bound(st.number_input, key, None if value is None else int(value), write, label=label, step=1,
+              min_value=int(low) if low is not None else None, help=help_, placeholder=placeholder)
+    else:
+        bound(st.number_input, key, _float(value), write, label=label, format="%g", help=help_,
+              min_value=float(low) if low is not None else None, placeholder=tr("default"))
 
 
-def _parse_ints(owner: str, name: str, text: str):
-    """'100, 200' → [100, 200] without eval; anything else → ValidationError (shown by the caller)."""
+def _float(v):
+    return None if v is None or isinstance(v, bool) or not isinstance(v, (int, float)) else float(v)
+
+
+def parse_ints(text: str):
+    """'100, 200' → [100, 200] without eval; other text is kept as it is typed, and the validator
+    names it ("must be a list of integers") inside the run's box."""
     parts = [p.strip() for p in (text or "").split(",") if p.strip()]
-    if len(parts) > 100:
-        raise ValidationError(f"{owner}.{name}: at most 100 values")
     try:
-        return [int(p) for p in parts]
+        return [int(p) for p in parts][:1000]
     except ValueError:
-        raise ValidationError(f"{owner}.{name} must be integers separated by commas, got {text[:40]!r}") from None
+        return str(text)[:200]
 
 
-def run_editor(run_id: int, index: int, steps: int, tr=ENGLISH) -> dict:
-    """The widgets of one run; returns its scenario dict (or raises ValidationError for text
-    that is not even a number list)."""
-    opt = st.selectbox(tr("Optimizer"), list(OPTIMIZERS), key=f"opt-{run_id}",
-                       format_func=lambda n: f"{n}  ({tr(OPTIMIZERS[n].source)})")
-    cls = OPTIMIZERS[opt]
+def run_editor(page, run: Run, steps: int, tr=ENGLISH) -> None:
+    """The widgets of one run (they write to the page)."""
+    rid = run.id
+    choice(st.selectbox, f"run{rid}.optimizer", list(OPTIMIZERS), run.optimizer,
+           lambda p, v: set_optimizer(p.run(rid), v), fmt=lambda n: f"{n}  ({tr(OPTIMIZERS[n].source)})", label=tr("Optimizer"))
+    cls = OPTIMIZERS[run.optimizer]
     st.caption(tr(summary(cls)))
-    params = {k: param_widget(run_id, opt, k, p, tr=tr) for k, p in cls.params.items()}
-    sched = st.selectbox(tr("Learning-rate schedule"), PAGE_SCHEDULES, key=f"sched-{run_id}",
-                         format_func=lambda n: tr("none (constant)") if n == "none" else n,
-                         help=tr("torch.optim.lr_scheduler's schedules, plus the lecture's η/√(t+1) and the Transformer's warm-up."))
-    sparams = {k: param_widget(run_id, sched, k, p, prefix="s", tr=tr) for k, p in SCHEDULES[sched].params.items()}
-    _init(f"warm-{run_id}", 0)
-    warm = st.number_input(tr("Warm-up steps (0: none)"), key=f"warm-{run_id}", min_value=0, max_value=max(0, steps - 1), step=10,
-                           help=tr("η rises linearly from start factor × η to η over these steps, then the schedule above takes over."))
-    if warm:
-        _init(f"warmf-{run_id}", 0.01)
-        factor = st.number_input(tr("Warm-up start factor"), key=f"warmf-{run_id}", min_value=0.0, max_value=1.0, format="%g")
-    noise, clip = gradient_options(run_id, tr)
+    for k, spec in cls.params.items():
+        param_widget(run, k, spec, tr=tr)
+    choice(st.selectbox, f"run{rid}.schedule", PAGE_SCHEDULES, run.schedule, lambda p, v: set_schedule(p.run(rid), v),
+           fmt=lambda n: tr("none (constant)") if n == "none" else n, label=tr("Learning-rate schedule"),
+           help=tr("torch.optim.lr_scheduler's schedules, plus the lecture's η/√(t+1) and the Transformer's warm-up."))
+    for k, spec in SCHEDULES[run.schedule].params.items():
+        param_widget(run, k, spec, schedule=True, tr=tr)
+    bound(st.number_input, f"run{rid}.warmup", int(run.warmup_steps), _set(rid, "warmup_steps", lambda v: int(v or 0)),
+          label=tr("Warm-up steps (0: none)"), min_value=0, max_value=max(0, steps - 1), step=10,
+          help=tr("η rises linearly from start factor × η to η over these steps, then the schedule above takes over."))
+    if run.warmup_steps:
+        bound(st.number_input, f"run{rid}.warmup_factor", float(run.warmup_factor),
+              _set(rid, "warmup_factor", lambda v: float(WARMUP_FACTOR if v is None else v)),
+              label=tr("Warm-up start factor"), min_value=1e-12, max_value=1.0, format="%g")
+    gradient_options(run, tr)
     c1, c2 = st.columns([3, 1])
-    _init(f"label-{run_id}", "")
-    label = c1.text_input(tr("Label"), key=f"label-{run_id}", max_chars=80, placeholder=f"{opt}")
-    colour = c2.color_picker(tr("Colour"), key=f"color-{run_id}")
+    bound(c1.text_input, f"run{rid}.label", run.label, _set(rid, "label", lambda v: (v or "").strip()[:MAX_LABEL]),
+          label=tr("Label"), max_chars=MAX_LABEL, placeholder=run_label(page, run, tr),
+          help=tr("Leave empty: the label follows the optimizer, its lr and the schedule."))
+    bound(c2.color_picker, f"run{rid}.colour", run.colour, _set(rid, "colour"), label=tr("Colour"))
     b1, b2 = st.columns(2)
-    b1.button(tr("Duplicate"), key=f"dup-{run_id}", on_click=duplicate_run, args=(run_id,),
-              disabled=len(st.session_state.run_ids) >= MAX_PAGE_RUNS, width="stretch")
-    b2.button(tr("Remove"), key=f"del-{run_id}", on_click=remove_run, args=(run_id,),
-              disabled=len(st.session_state.run_ids) <= 1, width="stretch")
-    clean = {k: v for k, v in params.items() if v is not None}
-    sclean = {k: v for k, v in sparams.items() if v is not None}
-    schedule = {"name": sched, "params": sclean}
-    if warm:
-        rest = steps - int(warm)
-        for k, p in SCHEDULES[sched].params.items():  # "defaults to the run's length" means what is left after warm-up
-            if STEPS in p.doc and k not in sclean:
-                sclean[k] = rest
-        schedule = {"name": "SequentialLR", "params": {
-            "schedulers": [{"name": "LinearLR", "params": {"start_factor": factor, "end_factor": 1.0, "total_iters": int(warm)}},
-                           {"name": "ConstantLR", "params": {"factor": 1.0}} if sched == "none" else {"name": sched, "params": sclean}],
-            "milestones": [int(warm)]}}
-    elif sched == "none":
-        schedule = None
-    run = {"optimizer": opt, "params": clean, "label": label or _auto_label(opt, clean, sched, warm, tr)}
-    if schedule is not None:
-        run["schedule"] = schedule
-    if noise is not None:
-        run["noise"] = noise
-    if clip is not None:
-        run["clip"] = clip
-    run["colour"] = colour
-    return run
+    b1.button(tr("Duplicate"), key=f"run{rid}.dup", on_click=act(duplicate_run, rid),
+              disabled=len(page.runs) >= MAX_PAGE_RUNS, width="stretch")
+    b2.button(tr("Remove"), key=f"run{rid}.del", on_click=act(remove_run, rid),
+              disabled=len(page.runs) <= 1, width="stretch")
 
 
 CLIPS = ("none", "max_norm", "clip_value")
 
 
-def gradient_options(run_id: int, tr=ENGLISH):
+def gradient_options(run: Run, tr=ENGLISH) -> None:
     """Noise on the gradient (std, seed, how many seeds to draw) and clipping (torch.nn.utils)."""
-    for key, value in ((f"nstd-{run_id}", 0.0), (f"nseed-{run_id}", 0), (f"nbundle-{run_id}", 1),
-                       (f"clip-{run_id}", "none"), (f"clipv-{run_id}", 1.0)):
-        _init(key, value)
+    rid = run.id
     with st.popover(tr("Gradient: noise, clipping"), width="stretch"):
-        std = st.number_input(tr("Noise std (0: exact gradient)"), key=f"nstd-{run_id}", min_value=0.0, format="%g",
-                              help=tr("Adds N(0, std²) to each coordinate of the gradient at every step, like a minibatch."))
-        noise = None
-        if std > 0:
+        bound(st.number_input, f"run{rid}.noise", float(run.noise_std), _set(rid, "noise_std", lambda v: float(v or 0.0)),
+              label=tr("Noise std (0: exact gradient)"), min_value=0.0, max_value=1e12, format="%g",
+              help=tr("Adds N(0, std²) to each coordinate of the gradient at every step, like a minibatch."))
+        if run.noise_std > 0:
             a, b = st.columns(2)
-            seed = a.number_input(tr("Seed"), key=f"nseed-{run_id}", min_value=0, max_value=2**32 - 1, step=1)
-            bundle = b.number_input(tr("Seeds drawn"), key=f"nbundle-{run_id}", min_value=1, max_value=32,
-                                    help=tr("Draw this many seeds as faint paths, with their mean path in bold."))
-            noise = {"std": float(std), "seed": int(seed), "bundle": int(bundle)}
-        kind = st.selectbox(tr("Clip the gradient"), CLIPS, key=f"clip-{run_id}",
-                            format_func=lambda k: {"none": tr("no clipping"), "max_norm": tr("by norm (clip_grad_norm_)"),
-                                                   "clip_value": tr("by value (clip_grad_value_)")}[k])
-        clip = None
-        if kind != "none":
-            value = st.number_input(tr("max_norm") if kind == "max_norm" else tr("clip_value"), key=f"clipv-{run_id}",
-                                    min_value=1e-12, format="%g")
-            clip = {kind: float(value)}
-    return noise, clip
+            bound(a.number_input, f"run{rid}.seed", int(run.noise_seed), _set(rid, "noise_seed", lambda v: int(v or 0)),
+                  label=tr("Seed"), min_value=0, max_value=2**32 - 1, step=1)
+            bound(b.number_input, f"run{rid}.bundle", int(run.bundle), _set(rid, "bundle", lambda v: int(v or 1)),
+                  label=tr("Seeds drawn"), min_value=1, max_value=MAX_BUNDLE,
+                  help=tr("Draw this many seeds as faint paths, with their mean path in bold."))
+        choice(st.selectbox, f"run{rid}.clip", CLIPS, run.clip, _set(rid, "clip"), label=tr("Clip the gradient"),
+               fmt=lambda k: {"none": tr("no clipping"), "max_norm": tr("by norm (clip_grad_norm_)"),
+                              "clip_value": tr("by value (clip_grad_value_)")}[k])
+        if run.clip != "none":
+            bound(st.number_input, f"run{rid}.clip_value", float(run.clip_value),
+                  _set(rid, "clip_value", lambda v: float(1.0 if v is None else v)),
+                  label=tr("max_norm") if run.clip == "max_norm" else tr("clip_value"), min_value=1e-12, max_value=1e12,
+                  format="%g")
 
 
-def _auto_label(opt: str, params: dict, sched: str, warm: int, tr=ENGLISH) -> str:
-    text = f"{opt}, η = {params.get('lr', OPTIMIZERS[opt].params['lr'].default):g}"
-    if sched != "none":
-        text += f" + {sched}"
-    if warm:
-        text += " " + tr("(warm-up {n})", n=warm)
-    return text
-
-
-def runs_section(steps: int, check, tr=ENGLISH):
-    """All run editors. `check(run) → error text or None` is the scenario validator; its message
-    is shown inside the run's box. Returns [(run dict or None, colour, error or None)]."""
+def runs_section(page, check, tr=ENGLISH):
+    """All run editors. `check(run dict) → error text or None` is the scenario validator; its
+    message is shown inside the run's box. Returns [(run dict or None, colour, error or None)]."""
     out = []
-    ids = list(st.session_state.run_ids)
-    for index, run_id in enumerate(ids):
-        label = st.session_state.get(f"label-{run_id}") or st.session_state.get(f"opt-{run_id}", "")
-        with st.expander(tr("Run {n}: {label}", n=index + 1, label=label), expanded=index == 0 and len(ids) <= 2):
-            try:
-                run = run_editor(run_id, index, steps, tr)
-                colour = run.pop("colour")
-                error = check(run, index)
-            except ValidationError as e:
-                run, colour, error = None, None, str(e)
+    data = scenario_dict(page, tr)
+    for index, (run, settings) in enumerate(zip(page.runs, data["runs"])):
+        with st.expander(tr("Run {n}: {label}", n=index + 1, label=settings["label"]),
+                         expanded=index == 0 and len(page.runs) <= 2):
+            run_editor(page, run, page.steps, tr)
+            error = check(settings, index)
             if error:
                 st.error(error)
-            out.append((None if error else run, colour, error))
-    st.button(tr("＋ Add run"), on_click=add_run, disabled=len(ids) >= MAX_PAGE_RUNS, width="stretch",
-              help=tr("Up to {n} runs on one map.", n=MAX_PAGE_RUNS))
+        out.append((None if error else settings, run.colour, error))
+    st.button(tr("＋ Add run"), key="add_run", on_click=act(add_run), disabled=len(page.runs) >= MAX_PAGE_RUNS,
+              width="stretch", help=tr("Up to {n} runs on one map.", n=MAX_PAGE_RUNS))
     return out
 
 

@@ -7,73 +7,74 @@ from __future__ import annotations
 
 import streamlit as st
 
-from surfaces import FormulaError, FormulaSpec, parse_domain
-from surfaces.custom import DEFAULT_DOMAIN, DEFAULT_FORMULA, EXAMPLES
+from surfaces import FormulaError, FormulaSpec
+from surfaces.custom import DEFAULT_FORMULA, EXAMPLES
 from surfaces.parse import FUNCTIONS, MAX_LENGTH
 
-DOMAIN_KEYS = ("formula_x0", "formula_x1", "formula_y0", "formula_y1")
+from .bind import bound, choice
+from .page import formula_spec as _formula_spec
 
 
-def init_formula_state() -> None:
-    st.session_state.setdefault("formula_text", DEFAULT_FORMULA)
-    for key, value in zip(DOMAIN_KEYS, (*DEFAULT_DOMAIN[0], *DEFAULT_DOMAIN[1])):
-        st.session_state.setdefault(key, float(value))
-    st.session_state.setdefault("formula_valid", FormulaSpec(DEFAULT_FORMULA, DEFAULT_DOMAIN))
+def _use_example(page, name) -> None:
+    if name in EXAMPLES:
+        page.formula_text = EXAMPLES[name]
+        _apply(page)
 
 
-def set_formula(spec: FormulaSpec) -> None:
-    """Put a (valid) typed surface into the widgets."""
-    st.session_state.formula_text = spec.formula
-    for key, value in zip(DOMAIN_KEYS, (*spec.domain[0], *spec.domain[1])):
-        st.session_state[key] = float(value)
-    st.session_state.formula_valid = spec
+def _apply(page) -> None:
+    """The boxes' formula and view, if valid, become the page's surface (else the last valid stays)."""
+    try:
+        spec = _formula_spec(page.formula_text, page.formula_domain)
+    except FormulaError:
+        return
+    if spec != page.surface:
+        page.surface = spec
+        _keep_start_inside(page, spec.surface)
 
 
-def _use_example() -> None:
-    name = st.session_state.get("formula_example")
-    if name:
-        st.session_state.formula_text = EXAMPLES[name]
-        st.session_state.formula_example = None
+def _set_text(page, text) -> None:
+    page.formula_text = str(text or "")[:MAX_LENGTH * 2]
+    _apply(page)
 
 
-def formula_section(tr) -> FormulaSpec:
+def _set_domain(i: int):
+    def write(page, value):
+        page.formula_domain[i] = float(0.0 if value is None else value)
+        _apply(page)
+    return write
+
+
+def formula_section(page, tr) -> FormulaSpec:
     """Draw the text box and the view; return the formula to draw (the last valid one)."""
-    init_formula_state()
-    st.selectbox(tr("Start from an example"), list(EXAMPLES), key="formula_example", index=None, on_change=_use_example,
-                 format_func=lambda n: f"{tr(n)}: {EXAMPLES[n]}", placeholder=tr("Examples…"))
-    st.text_input("f(x, y) =", key="formula_text", placeholder=DEFAULT_FORMULA,
-                  help=tr("Ordinary notation: + − * / and ^ or ** for powers, 2x for 2*x; numbers like 1.5e-3; x, y, pi, e; "
-                          "functions {functions} (min and max take two terms). At most {max} characters. "
-                          "The gradient is derived exactly.", functions=", ".join(sorted(FUNCTIONS)), max=MAX_LENGTH))
+    choice(st.selectbox, "formula.example", [None, *EXAMPLES], None, _use_example, label=tr("Start from an example"),
+           fmt=lambda n: tr("Examples…") if n is None else f"{tr(n)}: {EXAMPLES[n]}")
+    bound(st.text_input, "formula_text", page.formula_text, _set_text, label="f(x, y) =", placeholder=DEFAULT_FORMULA,
+          help=tr("Ordinary notation: + − * / and ^ or ** for powers, 2x for 2*x; numbers like 1.5e-3; x, y, pi, e; "
+                  "functions {functions} (min and max take two terms). At most {max} characters. "
+                  "The gradient is derived exactly.", functions=", ".join(sorted(FUNCTIONS)), max=MAX_LENGTH))
     under_box = st.container()  # the refusal goes right under the text box, above the view's inputs
     c1, c2 = st.columns(2)
     labels = (tr("x from"), tr("x to"), tr("y from"), tr("y to"))
-    for col, key, label in zip((c1, c2, c1, c2), DOMAIN_KEYS, labels):
-        col.number_input(label, key=key, format="%g", min_value=-1e6, max_value=1e6)
-    last = st.session_state.formula_valid
+    for i, (col, label) in enumerate(zip((c1, c2, c1, c2), labels)):
+        bound(col.number_input, f"formula_{('x0', 'x1', 'y0', 'y1')[i]}", float(page.formula_domain[i]), _set_domain(i), label=label,
+              format="%g", min_value=-1e6, max_value=1e6)
+    last = page.surface
     try:
-        x0, x1, y0, y1 = (st.session_state[k] for k in DOMAIN_KEYS)
-        spec = FormulaSpec(str(st.session_state.formula_text).strip(), parse_domain([[x0, x1], [y0, y1]]))
-        surface = spec.surface
+        _formula_spec(page.formula_text, page.formula_domain)
     except FormulaError as e:
         with under_box:
             st.error(tr(e.template, **{k: tr(v) if isinstance(v, str) else v for k, v in e.values.items()}))
             st.caption(tr("The map shows the last valid formula: {formula}", formula=last.formula))
-        return last
-    if spec != last:
-        st.session_state.formula_valid = spec
-        _keep_start_inside(surface)
-        st.session_state.preset = None
-    return spec
+    return last
 
 
-def _keep_start_inside(surface) -> None:
+def _keep_start_inside(page, surface) -> None:
     """A new view that no longer holds the start point, or a start where f is not finite, moves it."""
     (x0, x1), (y0, y1) = surface.domain
-    x, y = st.session_state.get("start_x"), st.session_state.get("start_y")
-    inside = x is not None and y is not None and x0 <= x <= x1 and y0 <= y <= y1
+    x, y = page.start
+    inside = x0 <= x <= x1 and y0 <= y <= y1
     if not inside or not all(map(_finite, surface.value_and_grad(float(x), float(y)))):
-        st.session_state.start_x, st.session_state.start_y = surface.default_start
+        page.start = [float(c) for c in surface.default_start]
 
 
 def _finite(v) -> bool:

@@ -9,7 +9,8 @@
   fit      1: fit the view to the whole paths
   view     map | 3d | step
   present  1: presentation mode
-  p        the tour preset whose text is shown
+  p        a tour scene to open when there is no scenario (older links also carry it beside one;
+           the scene shown is always the one whose settings equal the link's scenario)
 
 Reading never raises: every part that cannot be read is dropped (the page uses its default) and a
 note says what was ignored and why. Notes are (English text, values) pairs for the translator.
@@ -94,7 +95,7 @@ def decode_scenario(text: str):
         raise ValueError(str(e).removeprefix("the scenario ")) from None
 
 
-def link_params(scenario: dict, colours, lang: str, fit: bool, view: str, present: bool, preset: str | None) -> dict[str, str]:
+def link_params(scenario: dict, colours, lang: str, fit: bool, view: str, present: bool) -> dict[str, str]:
     """The query parameters for the page's state; defaults are left out to keep links short."""
     params = {"v": str(LINK_VERSION), "s": encode_scenario(scenario)}
     if colours:
@@ -107,8 +108,6 @@ def link_params(scenario: dict, colours, lang: str, fit: bool, view: str, presen
         params["view"] = view
     if present:
         params["present"] = "1"
-    if preset:
-        params["p"] = preset
     return params
 
 

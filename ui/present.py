@@ -18,10 +18,11 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [da
 </style>"""
 
 KEYS_JS = """<script>
-const FRAME_MS = __FRAME_MS__;
 (function () {
+  // Streamlit runs this script again on every rerun: install once, declare nothing global.
   if (window.__descentLabKeys) return;  // Plotly itself may load later, with the first chart
   window.__descentLabKeys = true;
+  const FRAME_MS = __FRAME_MS__;
   function mapChart() {
     for (const gd of document.querySelectorAll('.js-plotly-plot')) {
       const fl = gd._fullLayout;
@@ -54,6 +55,28 @@ const FRAME_MS = __FRAME_MS__;
     Plotly.animate(gd, [String(k)], Object.assign({frame: {duration: 0, redraw: true}}, still))
       .catch(() => {}).then(() => { if (pending === k) pending = null; });
   }
+  // plotly.js rejects a running animation's promise with `undefined` when another animation
+  // interrupts it (Pause, a speed button, a jump), and its own buttons leave that promise
+  // unhandled: an expected interruption, not an error.
+  window.addEventListener('unhandledrejection', (e) => { if (e.reason === undefined) e.preventDefault(); });
+  // After a redraw=False animation (playing), a click-select on the map throws in plotly.js (a
+  // moved trace has no DOM node in its calcdata) and the click that sets the start is lost. When
+  // such an animation ends, redraw the frame it stopped on, as the slider's own jumps do.
+  function hook(gd) {
+    // gd._ev is the chart's event emitter; plotly.js makes a new one when it purges the chart.
+    if (!gd._ev || gd._ev.__descentLab) return;
+    gd._ev.__descentLab = true;
+    const state = {stale: false};
+    state.seen = (e) => { if (!(e && e.animation && e.animation.frame && e.animation.frame.redraw)) state.stale = true; };
+    state.done = () => setTimeout(() => {  // after plotly.js has finished its own bookkeeping
+      if (!state.stale || playing(gd)) return;
+      state.stale = false;
+      toFrame(gd, gd._fullLayout.sliders[0].active || 0);
+    }, 0);
+    gd.on('plotly_animatingframe', state.seen);
+    gd.on('plotly_animated', state.done);
+  }
+  setInterval(() => { const gd = window.Plotly ? mapChart() : null; if (gd && gd.on) hook(gd); }, 300);
   window.addEventListener('keydown', (e) => {
     const t = e.target, tag = (t && t.tagName || '').toLowerCase();
     if (tag === 'input' || tag === 'textarea' || tag === 'select' || (t && t.isContentEditable)) return;

@@ -18,7 +18,9 @@ from scenario import MAX_FILE_BYTES, read_scenario_json
 from tour import BY_KEY
 from views import export as ex
 
-from .state import load_scenario
+from .bind import page
+from .page import active_scene
+from .state import load_dict
 
 
 def page_url() -> str:
@@ -41,7 +43,8 @@ def on_upload() -> None:
         st.session_state.upload_error = str(e)
         return
     st.session_state.upload_error = None
-    st.session_state.link_notes = load_scenario(scenario.to_dict())
+    notes = load_dict(scenario.to_dict())
+    page().notes = notes
 
 
 def share_section(scenario, tr) -> None:
@@ -60,7 +63,7 @@ def share_section(scenario, tr) -> None:
 
 
 def _title(tr, surface) -> tuple[str, str]:
-    preset = BY_KEY.get(st.session_state.get("preset") or "")
+    preset = BY_KEY.get(active_scene(page()) or "")
     if preset:
         return tr(preset.title), tr(preset.text)
     return tr(surface.title), tr(surface.description)
@@ -89,7 +92,7 @@ def _data_export(col, kind, label, make, file_name, mime, big, key, tr, help_) -
 def export_section(scenario, results, map_fig, colours, view, tr) -> None:
     surface = scenario.surface_obj
     title, text = _title(tr, surface)
-    lang = st.session_state.get("lang", "en")
+    lang = page().lang
     with st.expander(tr("Export: data, standalone page, pictures")):
         key = (json.dumps(scenario.to_dict(), sort_keys=True), tuple(colours), str(view), lang, title)
         c1, c2, c3 = st.columns(3)
@@ -105,8 +108,10 @@ def export_section(scenario, results, map_fig, colours, view, tr) -> None:
                            help=tr("A standalone page with the player: it plays offline, e.g. from a USB stick."))
         longest = max(max(r.steps_taken for r in results), max(len(r.points) - 1 for r in results))
         p1, p2 = st.columns([2, 1], vertical_alignment="bottom")
-        step = p1.number_input(tr("Step shown in the PNG"), key="png_step", min_value=0, max_value=max(longest, 0),
-                               value=longest, step=1)
+        shown = st.session_state.get("png_step")
+        if not isinstance(shown, int) or not 0 <= shown <= longest:  # new, cleared, or past a shorter run's end
+            st.session_state.png_step = longest
+        step = p1.number_input(tr("Step shown in the PNG"), key="png_step", min_value=0, max_value=max(longest, 0), step=1)
         p2.download_button(tr("Picture (PNG)"), on_click="ignore", width="stretch", file_name=f"descent-lab-step-{step}.png",
                            mime="image/png",
                            data=lambda: ex.png_bytes(ex.frame_image(surface, results, list(colours), view, step=step, tr=tr, title=title)))

@@ -11,38 +11,49 @@ import streamlit as st
 from analysis import view_diagonal
 from views.stepfig import bursts_of, explain_step, panel_latex, step_figure
 
+from .bind import bound, choice, page
 
-def _go(t: int) -> None:
-    st.session_state.step_t = int(t)
+
+def _go(t: int):
+    def go():
+        page().step_t = int(t)
+    return go
+
+
+def _set_t(p, value) -> None:
+    p.step_t = int(value or 1)
 
 
 @st.fragment
-def step_through(results, surface, view, colours, tr, large: bool = False) -> None:
-    st.selectbox(tr("Run to step through"), list(range(len(results))), key="step_run",
-                 format_func=lambda i: results[i].label)
-    i = min(int(st.session_state.get("step_run") or 0), len(results) - 1)
+def step_through(results, run_ids, surface, view, colours, tr, large: bool = False) -> None:
+    """results[i] is the page's run run_ids[i]; the run to step through is chosen by its id."""
+    p = page()
+    labels = {rid: f"{k + 1}: {r.label}" for k, (rid, r) in enumerate(zip(run_ids, results))}  # unique, as the browser sends labels
+    choice(st.selectbox, "step.run", run_ids, p.step_run, lambda q, v: setattr(q, "step_run", v), fmt=labels.get,
+           label=tr("Run to step through"))
+    i = run_ids.index(p.step_run) if p.step_run in run_ids else 0
     r = results[i]
     last = len(r.points) - 1  # updates with a point after them (a diverged run's last one has none)
     if last < 1:
         st.info(tr("This run took no step that can be shown: {reason}", reason=tr(r.reason_text, **r.reason_values)
                    if r.reason_text else "—"))
         return
-    t = int(np.clip(st.session_state.get("step_t") or 1, 1, last))
-    st.session_state.step_t = t
+    t = int(np.clip(p.step_t, 1, last))
     scale = view_diagonal(surface)
     bursts = bursts_of(r, scale)
     later = bursts[bursts > t]
     cols = st.columns([1, 1, 1, 1, 1.3, 1.4])
-    cols[0].button(tr("|◀ Start"), key="step_first", on_click=_go, args=(1,), shortcut="Home", width="stretch")
-    cols[1].button(tr("◀ Previous"), key="step_prev", on_click=_go, args=(max(1, t - 1),), shortcut="Left",
+    cols[0].button(tr("|◀ Start"), key="step_first", on_click=_go(1), shortcut="Home", width="stretch")
+    cols[1].button(tr("◀ Previous"), key="step_prev", on_click=_go(max(1, t - 1)), shortcut="Left",
                    disabled=t <= 1, width="stretch")
-    cols[2].button(tr("Next ▶"), key="step_next", on_click=_go, args=(min(last, t + 1),), shortcut="Right",
+    cols[2].button(tr("Next ▶"), key="step_next", on_click=_go(min(last, t + 1)), shortcut="Right",
                    disabled=t >= last, type="primary", width="stretch")
-    cols[3].button(tr("End ▶|"), key="step_last", on_click=_go, args=(last,), shortcut="End", width="stretch")
-    cols[4].button(tr("Next burst ⚡"), key="step_burst", on_click=_go, args=(int(later[0]) if len(later) else t,),
+    cols[3].button(tr("End ▶|"), key="step_last", on_click=_go(last), shortcut="End", width="stretch")
+    cols[4].button(tr("Next burst ⚡"), key="step_burst", on_click=_go(int(later[0]) if len(later) else t),
                    shortcut="B", disabled=not len(later), width="stretch",
                    help=tr("Jump to the next step that is ≥ 10× the median of the 50 before it ({n} in this run).", n=len(bursts)))
-    cols[5].number_input(tr("Update t"), min_value=1, max_value=last, key="step_t", label_visibility="collapsed")
+    bound(cols[5].number_input, "step_t", t, _set_t, label=tr("Update t"), min_value=1, max_value=last,
+          label_visibility="collapsed")
 
     ex = explain_step(r, t, surface.domain)
     fig_col, num_col = st.columns([3, 2])

@@ -18,7 +18,8 @@ from optimizers.fate import MAX_MAP, MAX_SWEEP, SECOND, sweep_params, with_value
 from scenario import MAX_MAP_STEPS, parse_scenario, run_fate_map, run_sweep
 from views.fatefig import METRICS, fate_figure, sweep_figure
 
-from .state import MAX_PAGE_RUNS, new_run
+from .bind import bound, choice, page
+from .state import add_run_from, set_start
 
 _CACHE: OrderedDict = OrderedDict()  # (kind, scenario JSON) → result, for every session; bounded
 _CACHE_SIZE = 6
@@ -63,115 +64,142 @@ def _bar(tr, text):
 
 def _on_fate_click() -> None:
     points = ((st.session_state.get("fate_chart") or {}).get("selection") or {}).get("points") or []
-    for p in points:
-        if p.get("x") is not None and p.get("y") is not None:
+    for pt in points:
+        if pt.get("x") is not None and pt.get("y") is not None:
             # 6 significant digits: the cell's centre, without 3.16666666667 in the start boxes
-            st.session_state.start_x, st.session_state.start_y = (float(f"{float(p[k]):.6g}") for k in ("x", "y"))
-            st.session_state.preset = None
+            set_start(*(float(f"{float(pt[k]):.6g}") for k in ("x", "y")))
             return
 
 
 def _on_sweep_click(optimizer: str, params: dict, name: str) -> None:
     points = ((st.session_state.get("sweep_chart") or {}).get("selection") or {}).get("points") or []
-    for p in points:
-        if p.get("x") is not None and p.get("y") is not None and len(st.session_state.run_ids) < MAX_PAGE_RUNS:
-            chosen = with_value(dict(params, lr=float(p["x"])), name, float(p["y"]))
+    for pt in points:
+        if pt.get("x") is not None and pt.get("y") is not None:
+            chosen = with_value(dict(params, lr=float(pt["x"])), name, float(pt["y"]))
             cls = OPTIMIZERS[optimizer]
-            new_run(optimizer, {k: v for k, v in chosen.items() if k in cls.params}, None,
-                    f"{optimizer}, lr = {float(p['x']):.3g}, {name} = {float(p['y']):.3g}")
-            st.session_state.preset = None
+            add_run_from(optimizer, {k: v for k, v in chosen.items() if k in cls.params},
+                         f"{optimizer}, lr = {float(pt['x']):.3g}, {name} = {float(pt['y']):.3g}")
             return
 
 
-def fate_section(scenario, surface, tr) -> dict | None:
+def _setting(study: str, name: str, convert=lambda v: v):
+    def write(p, value):
+        getattr(p, study).settings[name] = convert(value)
+    return write
+
+
+def _run_choice(name: str, study, scenario, run_ids, tr, col):
+    """Which run's settings a study uses, by the run's id (labels are only how it is shown)."""
+    labels = {rid: f"{k + 1}: {r.label or r.optimizer}" for k, (rid, r) in enumerate(zip(run_ids, scenario.runs))}
+    choice(col.selectbox, f"{name}.run", run_ids, study.run, lambda p, v: setattr(getattr(p, name), "run", v),
+           fmt=labels.get, label=tr("Settings of run"))
+    return run_ids.index(study.run) if study.run in run_ids else 0
+
+
+def fate_section(scenario, run_ids, surface, tr) -> dict | None:
     """Returns the map settings when a map is shown (they go into the share link)."""
-    labels = [r.label or r.optimizer for r in scenario.runs]
+    p = page()
+    fate = p.fate
     c = st.columns([2, 1, 1, 1])
-    run = c[0].selectbox(tr("Settings of run"), list(range(len(labels))), format_func=lambda i: f"{i + 1}: {labels[i]}",
-                         key="fate_run")
-    cells = c[1].number_input(tr("Cells per side"), 2, MAX_MAP, key="fate_cells", step=10,
-                              help=tr("Up to {n} × {n} starts; each runs the chosen settings.", n=MAX_MAP))
-    steps = c[2].number_input(tr("Steps per start"), 1, MAX_MAP_STEPS, key="fate_steps", step=100,
-                              help=tr("Up to {n}.", n=f"{MAX_MAP_STEPS:,}"))
-    layer = c[3].radio(tr("Layer"), ["fate", "steps"], key="fate_layer", horizontal=True,
-                       format_func=lambda v: tr("where it ends") if v == "fate" else tr("steps needed"))
+    run = _run_choice("fate", fate, scenario, run_ids, tr, c[0])
+    bound(c[1].number_input, "fate_cells", int(fate.settings["cells"]), _setting("fate", "cells", lambda v: int(v or 60)),
+          label=tr("Cells per side"), min_value=2, max_value=MAX_MAP, step=10,
+          help=tr("Up to {n} × {n} starts; each runs the chosen settings.", n=MAX_MAP))
+    bound(c[2].number_input, "fate_steps", int(fate.settings["steps"]), _setting("fate", "steps", lambda v: int(v or 500)),
+          label=tr("Steps per start"), min_value=1, max_value=MAX_MAP_STEPS, step=100, help=tr("Up to {n}.", n=f"{MAX_MAP_STEPS:,}"))
+    choice(c[3].radio, "fate.layer", ["fate", "steps"], fate.settings["layer"], _setting("fate", "layer"), label=tr("Layer"),
+           horizontal=True, fmt=lambda v: tr("where it ends") if v == "fate" else tr("steps needed"))
     if not surface.minima:
         st.caption(tr("This surface lists no minimum inside its window: every start is 'still moving' or 'diverged'."))
-    settings = {"run": int(run), "cells": int(cells), "steps": int(steps)}
+    cells, steps = int(fate.settings["cells"]), int(fate.settings["steps"])
+    settings = {"run": run, "cells": cells, "steps": steps}
     # The map depends on the surface, that run's settings and the map's own: not on the start or
     # the other runs, so a click on a cell (which moves the start) keeps the map on screen.
     key = _study_key(scenario, run, "map", dict(settings, run=0), start=list(surface.default_start))
-    if st.button(tr("Compute the fate map"), key="fate_go", type="primary") or st.session_state.pop("fate_auto", False):
-        st.session_state.fate_key = key
-    if st.session_state.get("fate_key") != key:
-        if st.session_state.get("fate_key"):
+    if st.button(tr("Compute the fate map"), key="fate_go", type="primary") or _auto(p, "map"):
+        fate.shown = key
+    if fate.shown != key:
+        if fate.shown:
             st.caption(tr("The settings changed: press the button to compute the map again."))
         return None
-    bar, progress = _bar(tr, tr("Running {n} starts…", n=f"{int(cells) ** 2:,}"))
+    bar, progress = _bar(tr, tr("Running {n} starts…", n=f"{cells ** 2:,}"))
     fm, minima, full = _fate(key, progress)
     bar.empty()
-    st.plotly_chart(fate_figure(surface, fm, minima, layer=layer, tr=tr), key="fate_chart", on_select=_on_fate_click,
-                    selection_mode="points", theme=None, config={"displaylogo": False})
+    st.plotly_chart(fate_figure(surface, fm, minima, layer=fate.settings["layer"], tr=tr), key="fate_chart",
+                    on_select=_on_fate_click, selection_mode="points", theme=None, config={"displaylogo": False})
     counts = {tr("diverged"): int(np.sum(fm.outcome.fate == -1)), tr("still moving"): int(np.sum(fm.outcome.fate == -2))}
     st.caption(tr("{n} starts × {steps} steps with run {run}'s settings; reached a minimum (within {tol}) when it ends "
                   "there; {diverged} diverged, {moving} still moving. Click a cell to start the page's runs there.",
-                  n=f"{len(fm.outcome.fate):,}", steps=f"{full['steps']:,}", run=settings["run"] + 1,
+                  n=f"{len(fm.outcome.fate):,}", steps=f"{full['steps']:,}", run=run + 1,
                   tol=f"{full['tolerance']:.3g}", diverged=f"{counts[tr('diverged')]:,}", moving=f"{counts[tr('still moving')]:,}"))
     return settings
 
 
-def sweep_section(scenario, tr) -> dict | None:
-    labels = [r.label or r.optimizer for r in scenario.runs]
+def _auto(p, name: str) -> bool:
+    """A link with a fate map or sweep on screen computes it once, on opening."""
+    if name in p.auto_study:
+        p.auto_study.discard(name)
+        return True
+    return False
+
+
+def _set_param(p, name) -> None:
+    p.sweep.settings["param"] = name
+    low, high = SECOND[name]
+    p.sweep.settings["values"][:2] = [low, high]
+
+
+def _axis(i: int, j: int, integer: bool = False):
+    def write(p, value):
+        axis = p.sweep.settings["lr" if i == 0 else "values"]
+        axis[j] = int(value or 1) if integer else float(0.0 if value is None else value)
+    return write
+
+
+def sweep_section(scenario, run_ids, tr) -> dict | None:
+    p = page()
+    sweep = p.sweep
     c = st.columns([2, 1, 1])
-    run = c[0].selectbox(tr("Settings of run"), list(range(len(labels))), format_func=lambda i: f"{i + 1}: {labels[i]}",
-                         key="sweep_run")
+    run = _run_choice("sweep", sweep, scenario, run_ids, tr, c[0])
     spec = scenario.runs[run]
     names = sweep_params(spec.optimizer)
     if not names:
         st.caption(tr("{optimizer} has no second parameter to sweep.", optimizer=spec.optimizer))
         return None
-    if st.session_state.get("sweep_param") not in names:
-        st.session_state.sweep_param = names[0]
-        _default_range()
-    param = c[1].selectbox(tr("Second parameter"), names, key="sweep_param", on_change=_default_range)
-    metric = c[2].selectbox(tr("Show"), list(METRICS), key="sweep_metric", format_func=tr)
+    if sweep.settings.get("param") not in names:
+        _set_param(p, names[0])
+    param = sweep.settings["param"]
+    choice(c[1].selectbox, "sweep.param", names, param, _set_param, label=tr("Second parameter"))
+    choice(c[2].selectbox, "sweep.metric", list(METRICS), sweep.settings["metric"], _setting("sweep", "metric"),
+           label=tr("Show"), fmt=tr)
+    lr, values = sweep.settings["lr"], sweep.settings["values"]
     d = st.columns(6)
-    lr_lo = d[0].number_input(tr("lr from"), min_value=1e-12, max_value=1e6, key="sweep_lr_lo", format="%g")
-    lr_hi = d[1].number_input(tr("lr to"), min_value=1e-12, max_value=1e6, key="sweep_lr_hi", format="%g")
-    lr_n = d[2].number_input(tr("lr values"), 1, MAX_SWEEP, key="sweep_lr_n")
-    v_lo = d[3].number_input(tr("{name} from", name=param), key="sweep_v_lo", format="%g")
-    v_hi = d[4].number_input(tr("{name} to", name=param), key="sweep_v_hi", format="%g")
-    v_n = d[5].number_input(tr("{name} values", name=param), 1, MAX_SWEEP, key="sweep_v_n")
-    settings = {"run": int(run), "param": param, "lr": [lr_lo, lr_hi, int(lr_n)], "values": [v_lo, v_hi, int(v_n)],
+    bound(d[0].number_input, "sweep.lr0", float(lr[0]), _axis(0, 0), label=tr("lr from"), min_value=1e-12, max_value=1e6, format="%g")
+    bound(d[1].number_input, "sweep.lr1", float(lr[1]), _axis(0, 1), label=tr("lr to"), min_value=1e-12, max_value=1e6, format="%g")
+    bound(d[2].number_input, "sweep.lr2", int(lr[2]), _axis(0, 2, True), label=tr("lr values"), min_value=1, max_value=MAX_SWEEP)
+    bound(d[3].number_input, f"sweep.v0.{param}", float(values[0]), _axis(1, 0), label=tr("{name} from", name=param),
+          min_value=-1e6, max_value=1e6, format="%g")
+    bound(d[4].number_input, f"sweep.v1.{param}", float(values[1]), _axis(1, 1), label=tr("{name} to", name=param),
+          min_value=-1e6, max_value=1e6, format="%g")
+    bound(d[5].number_input, "sweep.v2", int(values[2]), _axis(1, 2, True), label=tr("{name} values", name=param),
+          min_value=1, max_value=MAX_SWEEP)
+    settings = {"run": run, "param": param, "lr": list(lr), "values": list(values),
                 "steps": int(min(scenario.steps, MAX_MAP_STEPS))}
     try:  # the sweep depends on the surface, the start, that run and its own settings (not on the other runs)
         key = _study_key(scenario, run, "sweep", dict(settings, run=0), start=list(scenario.start))
     except ValidationError as e:
         st.error(str(e))
         return None
-    if st.button(tr("Compute the sweep"), key="sweep_go", type="primary") or st.session_state.pop("sweep_auto", False):
-        st.session_state.sweep_key = key
-    if st.session_state.get("sweep_key") != key:
+    if st.button(tr("Compute the sweep"), key="sweep_go", type="primary") or _auto(p, "sweep"):
+        sweep.shown = key
+    if sweep.shown != key:
         return None
-    bar, progress = _bar(tr, tr("Running {n} runs…", n=f"{int(lr_n) * int(v_n):,}"))
+    bar, progress = _bar(tr, tr("Running {n} runs…", n=f"{int(lr[2]) * int(values[2]):,}"))
     sw, full = _sweep(key, progress)
     bar.empty()
-    st.plotly_chart(sweep_figure(sw, metric, tr=tr), key="sweep_chart", theme=None, selection_mode="points",
+    st.plotly_chart(sweep_figure(sw, sweep.settings["metric"], tr=tr), key="sweep_chart", theme=None, selection_mode="points",
                     on_select=lambda: _on_sweep_click(spec.optimizer, dict(spec.params), param),
                     config={"displaylogo": False})
     st.caption(tr("{n} runs of {steps} steps from the page's start; click a cell to add that run to the page.",
                   n=f"{len(sw.outcome.fate):,}", steps=f"{full['steps']:,}"))
     return settings
-
-
-def _default_range() -> None:
-    low, high = SECOND[st.session_state.sweep_param]
-    st.session_state.sweep_v_lo, st.session_state.sweep_v_hi = low, high
-
-
-def init_study_state(steps: int) -> None:
-    for key, value in (("fate_cells", 60), ("fate_steps", min(500, steps)), ("fate_layer", "fate"), ("sweep_lr_lo", 1e-4),
-                       ("sweep_lr_hi", 1.0), ("sweep_lr_n", 25), ("sweep_v_lo", 0.0), ("sweep_v_hi", 0.99), ("sweep_v_n", 12),
-                       ("sweep_metric", METRICS[0])):
-        st.session_state.setdefault(key, value)
-

@@ -1,0 +1,48 @@
+"""Helpers for tests that drive the page through Streamlit's AppTest.
+
+Widgets are found by the name part of their key: a choice widget's key ends in "~" and a digest
+of the labels it shows (ui/bind.py), which a test need not know.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def fresh(query: dict | None = None, clear: bool = True) -> AppTest:
+    if clear:
+        st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def widget(at: AppTest, kind: str, name: str):
+    """The widget of this kind ("selectbox", "number_input", "button_group", …) whose key is `name`
+    or `name~digest`."""
+    found = [w for w in getattr(at, kind) if w.key is not None and (w.key == name or w.key.split("~")[0] == name)]
+    assert len(found) == 1, f"{len(found)} {kind} widgets named {name!r}: {[w.key for w in getattr(at, kind)]}"
+    return found[0]
+
+
+def page(at: AppTest):
+    """The page's state (ui/page.py Page)."""
+    return at.session_state["page"]
+
+
+def run_ids(at: AppTest) -> list[int]:
+    return [r.id for r in page(at).runs]
+
+
+def map_spec(at: AppTest) -> dict:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def legend(at: AppTest) -> list[str]:
+    return [t["name"] for t in map_spec(at)["data"] if t.get("showlegend") is not False and t.get("mode") == "lines+markers"]

@@ -1,0 +1,27 @@
+"""Every test fails if a section of the page failed (ui/guard.py logs it): the net that keeps a
+broken section from taking the whole page down is no place for a bug to hide."""
+import logging
+
+import pytest
+
+
+class _Errors(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_section_failed():
+    handler = _Errors()
+    log = logging.getLogger("descent_lab")
+    log.addHandler(handler)
+    yield handler
+    log.removeHandler(handler)
+    if handler.records:
+        first = handler.records[0]
+        detail = logging.Formatter().formatException(first.exc_info) if first.exc_info else ""
+        pytest.fail(f"a page section failed: {first.getMessage()}\n{detail}", pytrace=False)

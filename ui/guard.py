@@ -1,0 +1,33 @@
+"""Each section of the page fails alone.
+
+`with guarded("summary", tr): …` runs a section; an exception in it is logged with its traceback
+(logger "descent_lab", to the server's stderr) and replaced, where the section would be, by one
+line in the page's language: no traceback, path or exception name reaches the browser. Streamlit's
+own control flow (st.stop, st.rerun) is not an Exception and passes through.
+
+This is a net, not a place for bugs to hide: the tests fail on any record this logger writes
+(tests/conftest.py), and the browser tests on any traceback in the server's log.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import streamlit as st
+
+log = logging.getLogger("descent_lab")
+if not log.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("Descent Lab: %(levelname)s %(message)s"))
+    log.addHandler(_handler)
+    log.propagate = True
+
+
+@contextlib.contextmanager
+def guarded(section: str, tr):
+    try:
+        yield
+    except Exception:
+        log.exception("the %s section failed", section)
+        st.error(tr("This part of the page could not be drawn because of an error in the app; the rest of the page "
+                    "works. The error was logged on the server."))
