@@ -88,6 +88,18 @@ def _jsonable(v):
     return v
 
 
+def note(text: str, **values) -> tuple[str, dict]:
+    """A message for the user as (English text, values); the page translates it."""
+    return text, values
+
+
+class Notes(list):
+    """Notes collected while reading untrusted input."""
+
+    def note(self, text: str, **values) -> None:
+        self.append(note(text, **values))
+
+
 def parse_point(value, where: str) -> tuple[float, float]:
     if (not isinstance(value, (list, tuple)) or len(value) != 2
             or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)):
@@ -444,3 +456,78 @@ def read_scenario_json(raw: bytes, name: str = "the file") -> Scenario:
     if len(raw) > MAX_FILE_BYTES:
         raise ValidationError(f"{name} is larger than {MAX_FILE_BYTES:,} bytes")
     return parse_scenario(load_json(raw, name))
+
+
+DEFAULT_STEPS = 200  # a scenario that does not say how many
+
+
+def salvage_scenario(data, max_runs: int = MAX_RUNS) -> tuple[dict | None, list]:
+    """parse_scenario's collecting mode, for links: keep what is valid in a scenario from outside.
+    Unknown keys, a bad start or steps and invalid runs are dropped with a note each (English
+    text and values, for the page's translator); None when nothing usable is left."""
+    notes = Notes()
+    return _salvage(data, notes, max_runs), list(notes)
+
+
+def _salvage(data, state, max_runs: int) -> dict | None:
+    if not isinstance(data, dict):
+        state.note("the scenario is not a JSON object; the default scene is shown")
+        return None
+    for k in data:
+        if k not in SCENARIO_KEYS:
+            state.note("unknown scenario key {name}", name=str(k)[:30])
+    if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+        state.note("scenario version {version} is not readable; the default scene is shown", version=str(data.get("version"))[:10])
+        return None
+    name = data.get("surface")
+    if isinstance(name, dict):  # a typed formula: refused as a whole if any of it is refused
+        try:
+            spec = parse_surface(name)
+        except ValidationError as e:
+            state.note("the typed surface was refused ({error}); the default scene is shown", error=str(e))
+            return None
+        surface, name = spec.surface, spec.to_dict()
+    elif not isinstance(name, str) or name not in SURFACES:
+        state.note("unknown surface {name}; the default scene is shown", name=str(name)[:40])
+        return None
+    else:
+        surface = SURFACES[name]
+    start = surface.default_start
+    if "start" in data:
+        try:
+            start = parse_point(data["start"], "start")
+        except ValidationError as e:
+            state.note("{error}; the surface's default start is used", error=str(e))
+    steps = data.get("steps", DEFAULT_STEPS)
+    if not valid_steps(steps):
+        state.note("steps must be an integer from 1 to {max}; {steps} steps are used", max=f"{MAX_STEPS:,}", steps=DEFAULT_STEPS)
+        steps = DEFAULT_STEPS
+    runs = data.get("runs")
+    if not isinstance(runs, list):
+        state.note("the scenario has no list of runs; the default scene is shown")
+        return None
+    kept = []
+    for i, run in enumerate(runs[:MAX_RUNS]):
+        try:
+            parse_run(run, i, start, int(steps))
+        except ValidationError as e:
+            state.note("run {n} was ignored: {error}", n=i + 1, error=str(e))
+            continue
+        if len(kept) == max_runs:
+            state.note("only the first {n} runs are shown", n=max_runs)
+            break
+        kept.append(run)
+    if len(runs) > MAX_RUNS:
+        state.note("only the first {n} runs are shown", n=min(MAX_RUNS, max_runs))
+    if not kept:
+        state.note("no run could be read; the default scene is shown")
+        return None
+    out = {"surface": name, "start": list(start), "steps": int(steps), "runs": kept}
+    for section in ("map", "sweep"):  # a fate map or sweep on screen: kept if it still fits the runs
+        if data.get(section) is not None:
+            try:
+                parse_scenario(dict(out, **{section: data[section]}))
+                out[section] = data[section]
+            except ValidationError as e:
+                state.note("the {section} settings were ignored: {error}", section=section, error=str(e))
+    return out

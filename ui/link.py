@@ -26,19 +26,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from optimizers import ValidationError
-from scenario import (
-    FORMAT_VERSION,
-    MAX_RUNS,
-    MAX_STEPS,
-    SCENARIO_KEYS,
-    load_json,
-    parse_point,
-    parse_run,
-    parse_scenario,
-    parse_surface,
-    valid_steps,
-)
-from surfaces import SURFACES
+from scenario import MAX_RUNS, load_json, note, salvage_scenario
 
 LINK_VERSION = 1
 MAX_PARAM_CHARS = 8000  # longest value read; browsers and servers cut URLs beyond ~8–16 kB
@@ -46,12 +34,6 @@ MAX_INFLATED = 200_000  # a deflated bomb stops here
 LANGS = ("en", "zh-TW")
 VIEWS = ("map", "3d", "step")
 HEX = re.compile(r"^[0-9A-Fa-f]{6}$")
-DEFAULT_STEPS = 200
-
-
-def note(text: str, **values) -> tuple[str, dict]:
-    """A message for the user as (English text, values); the page translates it."""
-    return text, values
 
 
 @dataclass
@@ -67,6 +49,9 @@ class LinkState:
 
     def note(self, text: str, **values) -> None:
         self.notes.append(note(text, **values))
+
+
+__all__ = ["LinkState", "decode_scenario", "encode_scenario", "link_params", "note", "read_link"]
 
 
 def encode_scenario(data: dict) -> str:
@@ -159,7 +144,8 @@ def read_link(params, presets=()) -> LinkState:
         except ValueError as e:
             state.note("the scenario could not be read ({reason}); the default scene is shown", reason=str(e))
         else:
-            state.scenario = salvage_scenario(data, state)
+            state.scenario, notes = salvage_scenario(data)
+            state.notes += notes
     if "c" in get:
         parts = get["c"].split("-")
         if all(HEX.match(p) for p in parts) and len(parts) <= MAX_RUNS:
@@ -167,69 +153,3 @@ def read_link(params, presets=()) -> LinkState:
         else:
             state.note("the colours could not be read; default colours are used")
     return state
-
-
-def salvage_scenario(data, state: LinkState, max_runs: int = MAX_RUNS) -> dict | None:
-    """Keep what is valid in a scenario from outside: unknown keys, a bad start or steps and
-    invalid runs are dropped with a note each; None (with a note) when nothing usable is left."""
-    if not isinstance(data, dict):
-        state.note("the scenario is not a JSON object; the default scene is shown")
-        return None
-    for k in data:
-        if k not in SCENARIO_KEYS:
-            state.note("unknown scenario key {name}", name=str(k)[:30])
-    if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
-        state.note("scenario version {version} is not readable; the default scene is shown", version=str(data.get("version"))[:10])
-        return None
-    name = data.get("surface")
-    if isinstance(name, dict):  # a typed formula: refused as a whole if any of it is refused
-        try:
-            spec = parse_surface(name)
-        except ValidationError as e:
-            state.note("the typed surface was refused ({error}); the default scene is shown", error=str(e))
-            return None
-        surface, name = spec.surface, spec.to_dict()
-    elif not isinstance(name, str) or name not in SURFACES:
-        state.note("unknown surface {name}; the default scene is shown", name=str(name)[:40])
-        return None
-    else:
-        surface = SURFACES[name]
-    start = surface.default_start
-    if "start" in data:
-        try:
-            start = parse_point(data["start"], "start")
-        except ValidationError as e:
-            state.note("{error}; the surface's default start is used", error=str(e))
-    steps = data.get("steps", DEFAULT_STEPS)
-    if not valid_steps(steps):
-        state.note("steps must be an integer from 1 to {max}; {steps} steps are used", max=f"{MAX_STEPS:,}", steps=DEFAULT_STEPS)
-        steps = DEFAULT_STEPS
-    runs = data.get("runs")
-    if not isinstance(runs, list):
-        state.note("the scenario has no list of runs; the default scene is shown")
-        return None
-    kept = []
-    for i, run in enumerate(runs[:MAX_RUNS]):
-        try:
-            parse_run(run, i, start, int(steps))
-        except ValidationError as e:
-            state.note("run {n} was ignored: {error}", n=i + 1, error=str(e))
-            continue
-        if len(kept) == max_runs:
-            state.note("only the first {n} runs are shown", n=max_runs)
-            break
-        kept.append(run)
-    if len(runs) > MAX_RUNS:
-        state.note("only the first {n} runs are shown", n=min(MAX_RUNS, max_runs))
-    if not kept:
-        state.note("no run could be read; the default scene is shown")
-        return None
-    out = {"surface": name, "start": list(start), "steps": int(steps), "runs": kept}
-    for section in ("map", "sweep"):  # a fate map or sweep on screen: kept if it still fits the runs
-        if data.get(section) is not None:
-            try:
-                parse_scenario(dict(out, **{section: data[section]}))
-                out[section] = data[section]
-            except ValidationError as e:
-                state.note("the {section} settings were ignored: {error}", section=section, error=str(e))
-    return out
