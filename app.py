@@ -33,6 +33,7 @@ from ui.stepper import step_through
 from ui.studies import fate_section, sweep_section
 from views.latex import update_rule_latex
 from views.mapfig import CLICK_TRACE
+from views.text import md
 
 init_state(st.query_params.to_dict())
 p = page()
@@ -73,7 +74,7 @@ with st.sidebar:
         with guarded("formula", tr):
             formula_section(p, tr)
     else:
-        st.caption(tr(p.surface_obj.description))
+        st.caption(tr(p.surface_obj.description))  # a built-in surface's own text
     surface = p.surface_obj
     surface_field = p.surface.to_dict() if isinstance(p.surface, FormulaSpec) else p.surface
     a, b = surface.axis_names
@@ -113,7 +114,7 @@ if not present:
 
 if p.notes:
     st.warning(tr("Some of the link or file could not be used; defaults were kept for:") + "\n"
-               + "\n".join(f"- {tr(text, **values)}" for text, values in p.notes))
+               + "\n".join(f"- {md(tr(text, **values))}" for text, values in p.notes))
     st.button(tr("Dismiss"), key="dismiss_notes", on_click=act(lambda q: q.notes.clear()))
 
 if not present:
@@ -128,7 +129,7 @@ if not present:
 
 for i, (_, _, error) in enumerate(edited):
     if error:
-        st.warning(tr("Run {n} is not shown: {error}", n=i + 1, error=error))
+        st.warning(tr("Run {n} is not shown: {error}", n=i + 1, error=md(error)))
 valid = [(run, colour, r.id) for (run, colour, error), r in zip(edited, p.runs) if run is not None]
 if not valid:
     st.error(tr("No run can be computed: fix the settings shown in red on the left."))
@@ -157,7 +158,7 @@ write_link(scenario_dict)
 for r in results:
     if r.diverged_at is not None:
         st.error(tr("**{label}** stopped: {reason}. Its path is drawn up to the last finite point (✕ on the map).",
-                    label=r.label, reason=tr(r.reason_text, **r.reason_values)))
+                    label=md(r.label), reason=md(tr(r.reason_text, **r.reason_values))))
 
 VIEW_NAMES = {"map": tr("Map"), "3d": tr("3-D surface"), "step": tr("Step through")}
 chart_col, side_col = st.columns([3, 1]) if present else (st.container(), None)
@@ -191,7 +192,7 @@ if present:
         if scene:
             st.markdown(f"### {tr(BY_KEY[scene].title)}\n\n{tr(BY_KEY[scene].text)}")
         else:
-            st.markdown(f"### {tr(surface.title)}\n\n{tr(surface.description)}")
+            st.markdown(f"### {tr(surface.title)}\n\n{md(tr(surface.description))}")
         here = tour.index(scene) if scene in tour else (tour.index(p.scene) if p.scene in tour else -1)
         st.button(tr("Next ▶"), key="present_next", disabled=here >= len(tour) - 1, width="stretch", shortcut="PageDown",
                   type="primary", on_click=go_to_scene, args=(tour[min(here + 1, len(tour) - 1)],))
@@ -236,7 +237,7 @@ def update_rule_panel():
                   label=tr("Inspect update t"), min_value=1, max_value=longest,
                   help=tr("The lecture's θ_t = θ_{t−1} − (η_t/σ_t)·m_t with each run's numbers at this step."))
     for r, n in zip(results, shown):
-        st.markdown(f"**{r.label}** — {tr(summary(OPTIMIZERS[r.spec.optimizer]))}")
+        st.markdown(f"**{md(r.label)}** — {tr(summary(OPTIMIZERS[r.spec.optimizer]))}")
         st.latex(OPTIMIZERS[r.spec.optimizer].formula)
         if t > n:
             st.caption(tr("This run stopped after {n} updates.", n=r.steps_taken))
@@ -279,6 +280,6 @@ with st.expander(tr("The surface")), guarded("surface", tr):
                      for m in surface.minima) or tr("none listed")
     if surface.estimated:
         found = tr("Estimated minima (a multi-start search inside the view, not exact): {minima}.", minima=mins)
-        st.markdown(f"{found}  \n{tr(surface.reference)}")
+        st.markdown(f"{md(found)}  \n{tr(surface.reference)}")
     else:
         st.markdown(f"{tr(surface.description)}  \n{tr('Known minima: {minima}.', minima=mins)}  \n{surface.reference}")

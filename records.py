@@ -46,6 +46,13 @@ def row_count(results) -> int:
     return sum(max(len(r.points) - 1, r.steps_taken) + 1 for r in results)
 
 
+def csv_cell(text) -> str:
+    """A text cell that a spreadsheet will not read as a formula (=, +, −, @ first): user text
+    (a run's label, perhaps from a stranger's link) stays text."""
+    s = str(text)
+    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+
+
 def trace_json(scenario, results, progress=None) -> str:
     """trace_dict as JSON text, one run at a time so that progress(fraction) can be reported
     (100,000 steps take ~2 s)."""
@@ -78,7 +85,7 @@ def trajectories_csv(results, progress=None, chunk: int = 10_000) -> str:
         block[~np.isfinite(block)] = np.nan  # ±inf: an empty cell too
         df = pd.DataFrame(block, columns=CSV_COLUMNS[5:17])
         df.insert(0, "step", np.arange(n + 1))
-        for j, (name, value) in enumerate((("run", i + 1), ("label", r.label), ("optimizer", r.spec.optimizer),
+        for j, (name, value) in enumerate((("run", i + 1), ("label", csv_cell(r.label)), ("optimizer", r.spec.optimizer),
                                            ("schedule", r.spec.schedule))):
             df.insert(j, name, value)
         df["diverged_at"] = "" if r.diverged_at is None else str(r.diverged_at)

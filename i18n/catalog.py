@@ -2,7 +2,7 @@
 
     python -m i18n.catalog            lists the texts missing from zh-TW.json (and stale ones)
 
-Collected from (1) the source: calls tr("…") and note("…") with a literal text in app.py, ui/,
+Collected from (1) the source: calls tr("…") and note("…") with a literal text in app.py, ui/, scenario.py,
 views/ and optimizers/params.py; (2) the core's own texts: parameter meanings, optimizer
 summaries and sources, surface names and descriptions, critical-point kinds, why a run stopped,
 why a typed formula was refused, the formula examples,
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ["app.py", "ui", "views", "optimizers/params.py"]
+SOURCES = ["app.py", "ui", "views", "optimizers/params.py", "scenario.py"]  # scenario.py: the notes of salvage_scenario
 CALLS = {"tr", "note"}
 
 

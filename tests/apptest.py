@@ -46,3 +46,9 @@ def map_spec(at: AppTest) -> dict:
 
 def legend(at: AppTest) -> list[str]:
     return [t["name"] for t in map_spec(at)["data"] if t.get("showlegend") is not False and t.get("mode") == "lines+markers"]
+
+
+def plain(markdown: str) -> str:
+    """What a Markdown message shows: user text in it is backslash-escaped (views/text.py md)."""
+    import re
+    return re.sub(r"\\(.)", r"\1", markdown)

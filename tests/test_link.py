@@ -107,7 +107,7 @@ def test_decode_refuses_what_is_not_a_packed_scenario():
 
 # ---------------------------------------------------------------- the page
 st = pytest.importorskip("streamlit")
-from tests.apptest import fresh, widget  # noqa: E402
+from tests.apptest import fresh, plain, widget  # noqa: E402
 
 
 def page(params):
@@ -140,7 +140,7 @@ def test_the_address_follows_the_page():
 def test_a_tampered_link_shows_what_was_ignored_and_the_default_scene():
     at = page({"v": "1", "s": "garbage", "lang": "xx", "fit": "2"})
     assert not at.exception
-    warning = at.warning[0].value
+    warning = plain(at.warning[0].value)
     assert "language xx" in warning and "fit=2" in warning and "could not be read" in warning
     assert BY_KEY["burst"].title in at.info[0].value  # the default scene
     at.button(key="dismiss_notes").click().run()

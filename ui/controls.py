@@ -15,6 +15,7 @@ from optimizers.schedules import STEPS
 from scenario import MAX_BUNDLE, MAX_FILE_BYTES, MAX_LABEL, MAX_MAP_STEPS, MAX_RUNS, MAX_STEPS, WARMUP_FACTOR
 from surfaces.parse import MAX_LENGTH
 from views.export import MAX_EXPORT_FRAMES, SIZE
+from views.text import md
 
 from .bind import act, bound, choice
 from .link import MAX_PARAM_CHARS
@@ -171,12 +172,12 @@ def runs_section(page, check, tr=ENGLISH):
     out = []
     data = scenario_dict(page, tr)
     for index, (run, settings) in enumerate(zip(page.runs, data["runs"])):
-        with st.expander(tr("Run {n}: {label}", n=index + 1, label=settings["label"]),
+        with st.expander(tr("Run {n}: {label}", n=index + 1, label=md(settings["label"])),
                          expanded=index == 0 and len(page.runs) <= 2):
             run_editor(page, run, page.steps, tr)
             error = check(settings, index)
             if error:
-                st.error(error)
+                st.error(md(error))
         out.append((None if error else settings, run.colour, error))
     st.button(tr("＋ Add run"), key="add_run", on_click=act(add_run), disabled=len(page.runs) >= MAX_PAGE_RUNS,
               width="stretch", help=tr("Up to {n} runs on one map.", n=MAX_PAGE_RUNS))

@@ -10,6 +10,7 @@ import streamlit as st
 from surfaces import FormulaError, FormulaSpec
 from surfaces.custom import DEFAULT_FORMULA, EXAMPLES
 from surfaces.parse import FUNCTIONS, MAX_LENGTH
+from views.text import md
 
 from .bind import bound, choice
 from .page import formula_spec as _formula_spec
@@ -63,8 +64,8 @@ def formula_section(page, tr) -> FormulaSpec:
         _formula_spec(page.formula_text, page.formula_domain)
     except FormulaError as e:
         with under_box:
-            st.error(tr(e.template, **{k: tr(v) if isinstance(v, str) else v for k, v in e.values.items()}))
-            st.caption(tr("The map shows the last valid formula: {formula}", formula=last.formula))
+            st.error(md(tr(e.template, **{k: tr(v) if isinstance(v, str) else v for k, v in e.values.items()})))
+            st.caption(tr("The map shows the last valid formula: {formula}", formula=md(last.formula)))
     return last
 
 

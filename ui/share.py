@@ -17,6 +17,7 @@ from records import row_count, trace_json, trajectories_csv
 from scenario import MAX_FILE_BYTES, read_scenario_json
 from tour import BY_KEY
 from views import export as ex
+from views.text import md
 
 from .bind import page
 from .page import active_scene
@@ -59,7 +60,7 @@ def share_section(scenario, tr) -> None:
                          help=tr("A .json scenario as saved here or written for cli.py (at most 1 MB)."))
         error = st.session_state.get("upload_error")
         if error:
-            st.error(tr("That file is not a valid scenario: {error}", error=error))
+            st.error(tr("That file is not a valid scenario: {error}", error=md(error)))
 
 
 def _title(tr, surface) -> tuple[str, str]:

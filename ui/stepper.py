@@ -10,6 +10,7 @@ import streamlit as st
 
 from analysis import view_diagonal
 from views.stepfig import bursts_of, explain_step, panel_latex, step_figure
+from views.text import md
 
 from .bind import bound, choice, page
 
@@ -62,7 +63,7 @@ def step_through(results, run_ids, surface, view, colours, tr, large: bool = Fal
         st.plotly_chart(step_figure(surface, r, t, view, colour, tr=tr, large=large, height=700 if large else 560),
                         key="step_map", theme=None, config={"displaylogo": False})
     with num_col:
-        st.markdown(tr("**{label}**, update {t} of {n}: θ_t = θ_{{t−1}} + Δθ", label=r.label, t=f"{t:,}", n=f"{last:,}"))
+        st.markdown(tr("**{label}**, update {t} of {n}: θ_t = θ_{{t−1}} + Δθ", label=md(r.label), t=f"{t:,}", n=f"{last:,}"))
         for line in panel_latex(ex, surface.axis_names):
             st.latex(line)
         if ex.stretch is not None:

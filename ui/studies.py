@@ -17,6 +17,7 @@ from optimizers import OPTIMIZERS, ValidationError
 from optimizers.fate import MAX_MAP, MAX_SWEEP, SECOND, sweep_params, with_value
 from scenario import MAX_MAP_STEPS, parse_scenario, run_fate_map, run_sweep
 from views.fatefig import METRICS, fate_figure, sweep_figure
+from views.text import md
 
 from .bind import bound, choice, page
 from .state import add_run_from, set_start
@@ -188,7 +189,7 @@ def sweep_section(scenario, run_ids, tr) -> dict | None:
     try:  # the sweep depends on the surface, the start, that run and its own settings (not on the other runs)
         key = _study_key(scenario, run, "sweep", dict(settings, run=0), start=list(scenario.start))
     except ValidationError as e:
-        st.error(str(e))
+        st.error(md(e))
         return None
     if st.button(tr("Compute the sweep"), key="sweep_go", type="primary") or _auto(p, "sweep"):
         sweep.shown = key

@@ -19,6 +19,7 @@ from surfaces import Surface
 
 from .rawfig import RawFigure, typed
 from .sampling import curve_indices
+from .text import plotly_text
 
 ROWS = ("loss", "gradient", "lr", "sigma", "effective", "step")
 
@@ -63,7 +64,7 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr
 
     shapes = []
     for i, r in enumerate(results):
-        c, g, name = colours[i], f"run{i}", r.label
+        c, g, name = colours[i], f"run{i}", plotly_text(r.label)
         loss = r.loss - lower if lower is not None else r.loss
         if lower is not None:
             loss = np.where(loss > 0, loss, np.nan)  # at the minimum to rounding: a gap, not −∞

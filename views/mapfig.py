@@ -15,6 +15,7 @@ from surfaces import Surface
 from .background import ColourScale, data_uri, render_png
 from .rawfig import RawFigure
 from .sampling import MAX_FRAMES, frame_steps, path_indices
+from .text import plotly_text
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000"]  # Okabe–Ito
 FRAME_MS = 40  # 1× speed: 25 frames per second
@@ -87,7 +88,7 @@ def _draw_bundle(fig, main, members, colour, k, tr):
     keep = path_indices(mean)
     fig.add_trace(go.Scatter(x=mean[keep, 0], y=mean[keep, 1], mode="lines", showlegend=False,
                              name=tr("mean of {n} seeds", n=len(members) + 1), line=dict(color=colour, width=3.5 * k, dash="dot"),
-                             hovertemplate=f"{main.label}: {tr('mean of {n} seeds', n=len(members) + 1)}<extra></extra>"))
+                             hovertemplate=f"{plotly_text(main.label)}: {tr('mean of {n} seeds', n=len(members) + 1)}<extra></extra>"))
 
 
 def map_figure(surface: Surface, results, colours=None, view=None, max_frames: int = MAX_FRAMES,
@@ -130,30 +131,30 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
             continue
         keep = path_indices(pts)
         fig.add_trace(go.Scatter(x=pts[keep, 0], y=pts[keep, 1], mode="lines", legendgroup=group, showlegend=False,
-                                 line=dict(color=c, width=1.5 * k), opacity=0.6, name=r.label, customdata=keep,
-                                 hovertemplate=f"{r.label}<br>{tr('step')} %{{customdata}}<br>{a_name} = %{{x:.5g}}<br>{b_name} = %{{y:.5g}}<extra></extra>"))
+                                 line=dict(color=c, width=1.5 * k), opacity=0.6, name=plotly_text(r.label), customdata=keep,
+                                 hovertemplate=f"{plotly_text(r.label)}<br>{tr('step')} %{{customdata}}<br>{a_name} = %{{x:.5g}}<br>{b_name} = %{{y:.5g}}<extra></extra>"))
         fig.add_trace(go.Scatter(x=[pts[0, 0]], y=[pts[0, 1]], mode="markers", legendgroup=group, showlegend=False,
                                  marker=dict(symbol="circle-open", size=12 * k, color=c, line=dict(width=2.5 * k)),
-                                 hovertemplate=f"{r.label}: {tr('start')}<extra></extra>"))
+                                 hovertemplate=f"{plotly_text(r.label)}: {tr('start')}<extra></extra>"))
         if r.diverged_at is not None:
             fig.add_trace(go.Scatter(x=[pts[-1, 0]], y=[pts[-1, 1]], mode="markers+text", legendgroup=group, showlegend=False,
                                      marker=dict(symbol="x", size=16 * k, color="#D00000", line=dict(color="white", width=1.5)),
                                      text=[tr("diverged at step {step}", step=r.diverged_at)], textposition="top center",
                                      textfont=dict(color="white", size=12 * k),
-                                     hovertemplate=f"{r.label}: {r.reason}<extra></extra>"))
+                                     hovertemplate=f"{plotly_text(r.label)}: {r.reason}<extra></extra>"))
         else:
             fig.add_trace(go.Scatter(x=[pts[-1, 0]], y=[pts[-1, 1]], mode="markers", legendgroup=group, showlegend=False,
                                      marker=dict(symbol="square", size=10 * k, color=c, line=dict(color="white", width=1.5)),
-                                     hovertemplate=f"{r.label}: {tr('end, loss =')} {r.loss[-1]:.6g}<extra></extra>"))
+                                     hovertemplate=f"{plotly_text(r.label)}: {tr('end, loss =')} {r.loss[-1]:.6g}<extra></extra>"))
         animated.append((i, r, c, group))
 
     first_animated = len(fig.data)
     tails = [Tail(r.points, shown, 14 * k) for _, r, _, _ in animated]
     for (_, r, c, group), tail in zip(animated, tails):
         x, y, sizes = tail.frame(0)
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=r.label, legendgroup=group,
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=plotly_text(r.label), legendgroup=group,
                                  line=dict(color=c, width=3 * k), marker=dict(size=sizes, color=c, line=dict(color="white", width=2)),
-                                 hovertemplate=f"{r.label}<br>{a_name} = %{{x:.5g}}<br>{b_name} = %{{y:.5g}}<extra></extra>"))
+                                 hovertemplate=f"{plotly_text(r.label)}<br>{a_name} = %{{x:.5g}}<br>{b_name} = %{{y:.5g}}<extra></extra>"))
     moving = list(range(first_animated, first_animated + len(animated)))
 
     # Frames as plain dicts of Python lists, added without plotly.py's validation: 300 validated

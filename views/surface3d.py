@@ -9,6 +9,7 @@ from surfaces import Surface
 
 from .background import colour_scale, grid_values
 from .sampling import path_indices
+from .text import plotly_text
 
 
 def surface3d_figure(surface: Surface, results, colours, view=None, n: int = 90, height: int = 640, tr=ENGLISH) -> go.Figure:
@@ -29,9 +30,9 @@ def surface3d_figure(surface: Surface, results, colours, view=None, n: int = 90,
         keep = path_indices(p, 2000)
         keep = keep[inside[keep]]
         h = scale.transform(r.loss[keep])
-        fig.add_trace(go.Scatter3d(x=p[keep, 0], y=p[keep, 1], z=h, mode="lines", name=r.label,
+        fig.add_trace(go.Scatter3d(x=p[keep, 0], y=p[keep, 1], z=h, mode="lines", name=plotly_text(r.label),
                                    line=dict(color=colours[i], width=5),
-                                   hovertemplate=f"{r.label}<br>{a} = %{{x:.4g}}<br>{b} = %{{y:.4g}}<extra></extra>"))
+                                   hovertemplate=f"{plotly_text(r.label)}<br>{a} = %{{x:.4g}}<br>{b} = %{{y:.4g}}<extra></extra>"))
     for m in surface.minima:
         fig.add_trace(go.Scatter3d(x=[m.x], y=[m.y], z=scale.transform([m.value]), mode="markers", showlegend=False,
                                    marker=dict(symbol="diamond", size=5, color="white", line=dict(color="black", width=1)),
