@@ -446,9 +446,21 @@ def load_json(raw: bytes, name: str = "the file"):
     if json_depth(text) > MAX_JSON_DEPTH:
         raise ValidationError(f"{name} nests more than {MAX_JSON_DEPTH} levels of arrays and objects")
     try:
-        return json.loads(text, parse_constant=lambda c: float(c))
+        return json.loads(text, parse_constant=lambda c: float(c), object_pairs_hook=_no_duplicates)
+    except ValidationError as e:
+        raise ValidationError(f"{name} has {e}") from None
     except (ValueError, RecursionError) as e:
         raise ValidationError(f"{name} is not valid JSON: {str(e)[:100]}") from None
+
+
+def _no_duplicates(pairs) -> dict:
+    """A JSON object whose keys are unique: {"lr": 1, "lr": 2} is refused, not read as lr = 2."""
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValidationError(f"the key {k[:40]!r} twice in one object")
+        out[k] = v
+    return out
 
 
 def read_scenario_json(raw: bytes, name: str = "the file") -> Scenario:
