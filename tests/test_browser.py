@@ -15,6 +15,7 @@ from PIL import Image  # noqa: E402
 
 from tests.browser import CHROMIUM, GD, active_frame, launch, map_box, streamlit_server, wait_for_map  # noqa: E402
 
+pytestmark = pytest.mark.e2e
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is missing (bash scripts/test.sh installs it)", allow_module_level=True)
 

@@ -39,6 +39,7 @@ def test_production_config():
     assert cfg["runner"]["postScriptGC"] is False and cfg["runner"]["magicEnabled"] is False
 
 
+@pytest.mark.e2e
 def test_the_running_server_refuses_an_upload_without_the_xsrf_token():
     with streamlit_server() as url:
         req = urllib.request.Request(url + "/_stcore/upload_file/abc/def", data=b"--x--", method="PUT",
@@ -83,6 +84,7 @@ def build_context(dest: Path) -> None:
             shutil.copy2(ROOT / f, dest / f)
 
 
+@pytest.mark.e2e
 def test_the_image_files_serve_the_app_and_pass_the_healthcheck(tmp_path):
     build_context(tmp_path)
     assert (tmp_path / "app.py").exists() and (tmp_path / ".streamlit" / "config.toml").exists()

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 pytest.importorskip("websockets")
+pytestmark = pytest.mark.e2e
 from bench.load import run_load  # noqa: E402
 from bench.stclient import Session  # noqa: E402
 from tests.browser import streamlit_server  # noqa: E402
