@@ -130,3 +130,22 @@ def test_no_text_is_rendered_as_html_unless_it_is_a_constant_of_the_app():
                 arg = node.args[0] if node.args else None
                 constant = isinstance(arg, ast.Constant) or (isinstance(arg, ast.Name) and arg.id.isupper())
                 assert constant, f"{f.name}:{node.lineno} renders a non-constant as HTML"
+
+
+def test_the_nesting_check_is_linear_on_the_adversarial_strings():
+    """A quote followed by n escaped quotes once took a backtracking regex quadratic time, holding
+    the server (issue: a 301-character link froze it for minutes). Compared as a ratio, in one run."""
+    import time
+
+    from scenario import json_depth
+
+    def best(n):
+        text = '"' + '\\"' * n
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            json_depth(text)
+            times.append(time.perf_counter() - t)
+        return min(times)
+    small, large = best(25_000), best(200_000)
+    assert large / small < 20  # 8× the input: linear is ~8×, quadratic would be ~64×
