@@ -19,6 +19,13 @@ CHART = ".js-plotly-plot .main-svg"
 GD = "document.querySelectorAll('.js-plotly-plot')[{i}]"
 
 
+def require_chromium() -> None:
+    """Skip the calling test module when Debian's Chromium is not installed."""
+    import pytest
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing (bash scripts/test.sh installs it)", allow_module_level=True)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -4,9 +4,22 @@ tests/test_hostile_browser.py (Chromium)."""
 from __future__ import annotations
 
 import base64
+import json
 import zlib
 
 BEACON = "http://127.0.0.1:{port}"  # filled in by the browser test with its beacon's port
+
+
+def put(data, path, value):
+    """A copy of JSON data with `value` at `path` (a tuple of keys and indices; () replaces it all)."""
+    if not path:
+        return value
+    data = json.loads(json.dumps(data))
+    node = data
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    return data
 
 
 def pack(raw: bytes | str, wbits: int = zlib.MAX_WBITS) -> str:

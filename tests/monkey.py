@@ -21,11 +21,19 @@ a failure) and then checks:
 - no page error (an uncaught exception in the page's JavaScript) and no console message of
   type "error" since the previous check;
 - no new "Traceback (most recent call last)" in the server's stderr since the previous check;
+- no "This part of the page could not be drawn …" line (a section that failed alone, ui/guard.py);
 - after opening the page's own address in a fresh browser: no note that part of the link
-  could not be used (the address bar is the share link, so it must open cleanly).
+  could not be used (the address bar is the share link, so it must open cleanly);
+- after presentation mode on and straight off again (`present_roundtrip`): every number and
+  text box shows what it showed before.
 
-Every problem is collected; after a crash the page is reloaded (from its address, else from the
-bare server address) and the sequence goes on.
+Every problem is collected; after a crash (an error box, a timeout) the page is reloaded (from
+its address, else from the bare server address) and the sequence goes on.
+
+The harness uses only what a user sees and data-testid attributes, the st-key-… classes of a few
+buttons (with their labels in both languages as the fallback, from i18n/zh-TW.json) and the
+`data-test-script-state` attribute Streamlit puts on the app's root element. It does not import
+the app.
 
 Actions can also be given explicitly (to reproduce a failure), in the form they are printed:
 `parse_actions("language(); tour(3); view('Step')")`.
@@ -52,6 +60,7 @@ SETTLE_TIMEOUT = 60.0  # s: a page that is still running after this is a failure
 STABLE = 0.8  # s: the script must stay finished this long to count as settled
 START_GRACE = 1.2  # s: how long to wait for a rerun to begin after an action
 VIEWPORT = {"width": 1400, "height": 1000}
+PRESENT_ACTIONS = 3  # actions that need the sidebar are skipped this many times in presentation mode, then it is left
 
 ERROR_TEXTS = ("This app has encountered an error", "Traceback")
 # a section of the page that failed alone (ui/guard.py, when it is there): one line in its place
@@ -182,14 +191,17 @@ class Action:
 
 @dataclass
 class Problem:
-    kind: str  # exception-box, error-text, pageerror, console, server-traceback, timeout, link-notes, harness
+    kind: str  # exception-box, error-text, section-failed, pageerror, console, server-traceback, timeout, link-notes,
+    # state-lost, harness
     text: str
 
     def signature(self) -> str:
         """What makes two problems the same bug: kind and the last meaningful line."""
-        lines = [ln.strip() for ln in self.text.splitlines() if ln.strip()]
+        text = re.sub(r"^\((after the recovery reload|in the fresh browser)\) ", "", self.text)
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         last = lines[-1] if lines else ""
-        if self.kind in ("pageerror", "console", "exception-box", "error-text", "link-notes", "timeout"):
+        if self.kind in ("pageerror", "console", "exception-box", "error-text", "section-failed", "link-notes", "timeout",
+                         "state-lost"):
             last = lines[0] if lines else ""
         last = re.sub(r"0x[0-9a-f]+|\d+(\.\d+)?(e[-+]?\d+)?", "#", last)[:200]
         return f"{self.kind}: {last}"
@@ -201,9 +213,10 @@ class Failure:
     index: int  # 0-based index of the action after which the problems were seen
     actions: list[str]  # the sequence so far, including that action
     problems: list[Problem]
+    done: str = ""  # what the action really did on the page
 
     def format(self) -> str:
-        out = [f"FAIL seed {self.seed}, action {self.index + 1}: {self.actions[-1]}",
+        out = [f"FAIL seed {self.seed}, action {self.index + 1}: {self.actions[-1]}" + (f"  ({self.done})" if self.done else ""),
                "  sequence: " + "; ".join(self.actions)]
         for p in self.problems:
             text = p.text if len(p.text) < 4000 else p.text[:4000] + " …"
@@ -237,7 +250,7 @@ FORMULAS = ("log(x)+y^2", "x^2+10*y^2", "x.__class__", "sin(x)*cos(y)", "1/(x^2+
 PLAYER = ("play", "pause", "half", "2x", "4x", "start", "end")  # the map's buttons, in their order
 STEP_BUTTONS = {"start": ("step_first", "|◀ Start"), "prev": ("step_prev", "◀ Previous"), "next": ("step_next", "Next ▶"),
                 "end": ("step_last", "End ▶|"), "burst": ("step_burst", "Next burst ⚡")}
-KEYS = ("Space", "ArrowRight", "ArrowLeft", "Home", "End", "b")
+KEYS = ("Space", "ArrowRight", "ArrowLeft", "Home", "End", "b", "PageDown", "Escape")
 VIEWS = ("Map", "3-D", "Step")
 
 # kind → (weight, draw arguments from a Random)
@@ -258,6 +271,7 @@ PLAN = {
     "fit": (3, lambda r: ()),
     "present": (3, lambda r: ()),
     "present_nav": (3, lambda r: (r.choice(("next", "prev")),)),
+    "present_roundtrip": (2, lambda r: ()),
     "player": (8, lambda r: (r.choice(PLAYER),)),
     "slider": (4, lambda r: (round(r.random(), 2),)),
     "map_click": (4, lambda r: (round(r.uniform(0.05, 0.95), 2), round(r.uniform(0.05, 0.95), 2))),
@@ -323,7 +337,12 @@ class Monkey:
         self.verbose = verbose or (lambda s: None)
         self.t = action_timeout  # ms, for one click or fill
         self.artifacts = artifacts  # a directory for a screenshot of each failure (None: none)
-        self.events: list[Problem] = []
+        self.events: list[Problem] = []  # page errors and console errors since the last check
+        self._sub_problems: list[Problem] = []  # seen in the middle of the current (compound) action
+        self._touched = False  # the current action has touched the page (clicked, typed)
+        self._index = 0  # the current action's index
+        self._present_since: int | None = None  # the index of the first action in the current presentation mode
+        self._was_present = False  # the page was in presentation mode after the previous action
         self.context = None
         self.page = None
 
@@ -356,6 +375,13 @@ class Monkey:
         except Exception:  # navigating
             return ("", "")
 
+    def _drawn(self, page) -> bool:
+        """After a page load: the page has drawn its title or an error box."""
+        try:
+            return bool(page.evaluate("!!document.querySelector('[data-testid=\"stMain\"] h1, [data-testid=\"stException\"]')"))
+        except Exception:
+            return False
+
     def settle(self, page=None, first: bool = False) -> list[Problem]:
         """Wait until the script has finished (notRunning for STABLE seconds). A rerun may take a
         moment to start after a click, so a finished state is trusted only after START_GRACE
@@ -369,7 +395,7 @@ class Monkey:
             now = time.monotonic()
             state = self._state(page)
             script, conn = state
-            if script in ("running", "rerunRequested") or (first and script in ("", "initial")):
+            if script in ("running", "rerunRequested") or (first and (script in ("", "initial") or not self._drawn(page))):
                 seen_run = seen_run or script in ("running", "rerunRequested")
                 idle_since = None
             elif script:  # notRunning, stopped, compilationError …
@@ -398,10 +424,11 @@ class Monkey:
             for i in range(boxes.count()):
                 problems.append(Problem("exception-box", boxes.nth(i).inner_text(timeout=2000).strip()))
             body = page.evaluate("document.body ? document.body.innerText : ''")
-            for text in (*ERROR_TEXTS, *both(SECTION_FAILED)):
-                if text in body and not any(text in p.text for p in problems):
-                    at = body.index(text)
-                    problems.append(Problem("error-text", body[at:at + 800].strip()))
+            for kind, texts in (("error-text", ERROR_TEXTS), ("section-failed", both(SECTION_FAILED))):
+                for text in texts:
+                    if text in body and not any(text in p.text for p in problems):
+                        at = body.index(text)
+                        problems.append(Problem(kind, body[at:at + 800].split("\n\n")[0].strip()))
         except Exception as e:  # the page itself is gone
             problems.append(Problem("harness", f"could not read the page: {e}"))
         problems += events[:]
@@ -451,6 +478,9 @@ class Monkey:
             problems = list(pending)
             pending = []
             self._touched = False
+            self._index = i
+            if self._present_since is None or not self._was_present:
+                self._present_since = i
             try:
                 action.done = getattr(self, "do_" + action.kind)(*action.args)
             except Skip as s:
@@ -465,10 +495,13 @@ class Monkey:
                 problems += self.settle()
             problems += self.check()
             problems = list({(p.kind, p.text): p for p in problems}.values())  # a box seen twice is one problem
+            with contextlib.suppress(Exception):
+                self._was_present = self.present_mode()
             self.verbose(f"seed {self.seed} #{i + 1} {action}: " + (action.done or f"skipped ({action.note})")
                          + (f"  → {len(problems)} problem(s)" if problems else ""))
             if problems:
-                report.failures.append(Failure(self.seed, i, [str(a) for a in report.actions], problems))
+                report.failures.append(Failure(self.seed, i, [str(a) for a in report.actions], problems,
+                                               action.done or f"skipped: {action.note}"))
                 self.screenshot(f"monkey-seed{self.seed}-action{i + 1}.png")
                 if self.crashed(problems):
                     self.verbose("  recovering: reload")
@@ -479,9 +512,6 @@ class Monkey:
                 break
         report.seconds += time.monotonic() - t0
         return report
-
-    _sub_problems: list = []
-    _touched = False  # the current action has touched the page (clicked, typed)
 
     def screenshot(self, name: str) -> None:
         if self.artifacts and self.page is not None:
@@ -520,11 +550,17 @@ class Monkey:
         return bool(box and box["x"] + box["width"] > 50)
 
     def need_sidebar(self) -> str:
-        """The sidebar, opened if it is collapsed; Skip in presentation mode (it is hidden there)."""
+        """The sidebar, opened if it is collapsed. Presentation mode hides it: for its first
+        PRESENT_ACTIONS actions the action is skipped, after that presentation mode is left first."""
         if self.sidebar_open():
             return ""
         if self.present_mode():
-            raise Skip("presentation mode: no sidebar")
+            if self._index - self._present_since < PRESENT_ACTIONS:
+                raise Skip("presentation mode: no sidebar")
+            b = self.button(self.main, "Leave presentation mode", key="present_exit")
+            self.click(b, "'Leave presentation mode'")
+            self._step("left presentation mode")
+            return "left presentation mode, " + self.need_sidebar()
         for sel in ('[data-testid="stExpandSidebarButton"]', '[data-testid="stSidebarCollapsedControl"] button'):
             loc = self.page.locator(sel)
             if loc.count() and loc.first.is_visible():
@@ -659,7 +695,9 @@ class Monkey:
     def do_tour(self, i: int):
         pre = self.need_sidebar()
         buttons = self.visible(self.sidebar.locator('[class*="st-key-preset-"] button'))
-        main_tour = [b for b in buttons]
+        if not buttons:  # without the widget keys: the numbered tour buttons ("1 · …")
+            buttons = [b for b in self.visible(self.sidebar.locator('[data-testid="stButton"] button'))
+                       if re.match(r"^\d+ · ", _text(b))]
         if i >= 7:  # "More scenes"
             more = None
             for e in self.visible(self.sidebar.locator('[data-testid="stExpander"]')):
@@ -789,6 +827,17 @@ class Monkey:
         return self.click(b, f"view {_text(b)!r}")
 
     def do_step(self, which: str):
+        """A button of Step through; switches to that view first when the page is not in it."""
+        pre = ""
+        if self._step_button(which) is None:
+            pre = self.do_view("Step") + ", "
+            self._step(pre)
+        b = self._step_button(which)
+        if b is None:
+            raise Skip(pre + "no Step through buttons")
+        return pre + self.click(b, f"step {_text(b)!r}")
+
+    def _step_button(self, which: str):
         key, label = STEP_BUTTONS[which]
         b = self.button(self.main, key=key)
         if b is None:  # by label, but not presentation mode's own Next / Previous
@@ -797,9 +846,7 @@ class Monkey:
                 if not cand.locator("xpath=ancestor::*[contains(@class, 'st-key-present_')]").count():
                     b = cand
                     break
-        if b is None:
-            raise Skip("not in Step through")
-        return self.click(b, f"step {_text(b)!r}")
+        return b
 
     def do_fit(self):
         pre = self.need_sidebar()
@@ -820,6 +867,40 @@ class Monkey:
             raise Skip("no presentation toggle")
         box.locator("label").first.click()
         return pre + "toggled presentation mode on"
+
+    def _inputs(self) -> list[tuple[str, str]]:
+        """Every number and text box of the page (shown or not: a tab's hidden panel too), as (label, value)."""
+        return [tuple(x) for x in self.page.evaluate(
+            "Array.from(document.querySelectorAll('[data-testid=\"stNumberInput\"] input, [data-testid=\"stTextInput\"] input'))"
+            ".map(e => [e.getAttribute('aria-label') || '?', e.value])")]
+
+    def do_present_roundtrip(self):
+        """Presentation mode on and straight off again: every number and text box must show what it showed before."""
+        if self.present_mode():
+            raise Skip("already in presentation mode")
+        pre = self.need_sidebar()
+        box = self.widget(self.sidebar, "stCheckbox", "Presentation mode")
+        if box is None:
+            raise Skip("no presentation toggle")
+        before = self._inputs()
+        self._touched = True
+        box.locator("label").first.click()
+        done = pre + "presentation mode on"
+        self._step(done)
+        b = self.button(self.main, "Leave presentation mode", key="present_exit")
+        if b is None:
+            raise Abort(done + ", no 'Leave presentation mode'")
+        done += ", " + self.click(b, "'Leave presentation mode'")
+        self._step(done)
+        after = self._inputs()
+        if after != before:
+            changed = [f"{a[0]!r}: {a[1]!r} → {b[1]!r}" for a, b in zip(before, after) if a != b]
+            if len(before) != len(after):
+                changed.append(f"{len(before)} boxes before, {len(after)} after: "
+                               f"gone {sorted(set(before) - set(after))[:10]}, new {sorted(set(after) - set(before))[:10]}")
+            self._sub_problems = self._sub_problems + [Problem(
+                "state-lost", "after presentation mode on and off, boxes changed:\n" + "\n".join(changed[:30]))]
+        return done
 
     def do_present_nav(self, which: str):
         if not self.present_mode():
@@ -941,7 +1022,7 @@ class Monkey:
             raise Abort(done + str(a)) from None
         b = self.button(panel, "Compute the sweep", key="sweep_go")
         if b is None:
-            why = " ".join(c.inner_text().strip() for c in self.visible(panel.locator('[data-testid="stCaptionContainer"]')))
+            why = " ".join(c.inner_text().strip() for c in self.visible(panel.locator('[data-testid="stCaptionContainer"], [data-testid="stAlert"]')))
             raise Skip(done + "no compute button" + (f" ({why[:150]})" if why else ""))
         return done + self.click(b, "'Compute the sweep'")
 
@@ -1001,9 +1082,11 @@ def _console_text(m) -> str:
 # ----------------------------------------------------------------------------- one seed
 
 def run_seed(browser, url: str, seed: int, actions: int = 25, server_log=lambda: "", verbose=None,
-             script: list[Action] | None = None, artifacts: str | None = None) -> Report:
+             script: list[Action] | None = None, artifacts: str | None = None,
+             settle_timeout: float = SETTLE_TIMEOUT) -> Report:
     """A fresh browser context, `actions` random actions of `seed` (or the given script), a report."""
-    monkey = Monkey(browser, url, random.Random(seed), server_log=server_log, seed=seed, verbose=verbose, artifacts=artifacts)
+    monkey = Monkey(browser, url, random.Random(seed), server_log=server_log, seed=seed, verbose=verbose, artifacts=artifacts,
+                    settle_timeout=settle_timeout)
     server_log()  # what the server wrote before this seed is not this seed's
     sequence = script if script is not None else plan(monkey.rng, actions)
     try:

@@ -9,12 +9,11 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from tests.browser import CHROMIUM, GD, launch, map_box, wait_for_map  # noqa: E402
+from tests.browser import GD, launch, map_box, require_chromium, wait_for_map  # noqa: E402
 from tests.monkey import monkey_server, tracebacks  # noqa: E402
 
 pytestmark = pytest.mark.e2e
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is missing (bash scripts/test.sh installs it)", allow_module_level=True)
+require_chromium()
 
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "artifacts")
 

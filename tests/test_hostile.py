@@ -13,6 +13,7 @@ from hypothesis import strategies as hs
 
 from optimizers import ValidationError
 from scenario import MAX_JSON_DEPTH, SCENARIO_KEYS, json_depth, parse_scenario, read_scenario_json
+from tests.hostile_links import put
 from ui.link import encode_scenario, read_link
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,12 +33,7 @@ PATHS = [("surface",), ("start",), ("steps",), ("runs",), ("runs", 0), ("runs", 
 
 
 def with_value(path, value):
-    data = json.loads(json.dumps(VALID))
-    node = data
-    for k in path[:-1]:
-        node = node[k]
-    node[path[-1]] = value
-    return data
+    return put(VALID, path, value)
 
 
 def file_bytes(data) -> bytes:

@@ -12,13 +12,12 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from tests.browser import CHROMIUM, launch, wait_for_map  # noqa: E402
+from tests.browser import launch, require_chromium, wait_for_map  # noqa: E402
 from tests.hostile_links import corpus  # noqa: E402
 from tests.monkey import monkey_server, tracebacks  # noqa: E402
 
 pytestmark = pytest.mark.e2e
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is missing (bash scripts/test.sh installs it)", allow_module_level=True)
+require_chromium()
 
 
 class Beacon(http.server.ThreadingHTTPServer):

@@ -12,7 +12,7 @@ from hypothesis import strategies as hs
 
 pytest.importorskip("streamlit")
 from tests.apptest import fresh, plain  # noqa: E402
-from tests.hostile_links import corpus, pack  # noqa: E402
+from tests.hostile_links import corpus, pack, put  # noqa: E402
 from ui.link import encode_scenario, read_link  # noqa: E402
 
 CORPUS = corpus()
@@ -59,17 +59,6 @@ PATHS = [(), ("surface",), ("start",), ("start", 0), ("steps",), ("runs",), ("ru
          ("map",), ("map", "cells"), ("sweep",)]
 
 
-def _put(data, path, value):
-    if not path:
-        return value
-    data = json.loads(json.dumps(data))
-    target = data
-    for k in path[:-1]:
-        target = target[k]
-    target[path[-1]] = value
-    return data
-
-
 def _link(data) -> dict:
     try:
         return {"v": "1", "s": encode_scenario(data)}
@@ -80,7 +69,7 @@ def _link(data) -> dict:
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 @given(path=hs.sampled_from(PATHS), value=JSON)
 def test_any_value_anywhere_gives_a_computed_map_or_a_note(path, value):
-    params = _link(_put(BASE, path, value))
+    params = _link(put(BASE, path, value))
     link = read_link(params)  # never raises
     at = fresh(params, clear=False)
     assert not at.exception, at.exception[0].value

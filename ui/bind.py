@@ -8,8 +8,9 @@ facts shape the keys:
   to an option through the current format_func. When the labels change (a language switch, a run
   renamed) an old label maps to nothing and comes back as raw text. So a choice widget's key holds
   a digest of the labels it shows: new labels make a new widget, drawn from the page's value.
-- a widget keeps its own value under its key until it is not drawn for a run; so every widget is
-  given the page's value before it is drawn (`_sync`), which is how a scene or a link reaches it.
+- a widget keeps its own value under its key, and loses it when it is not drawn for a run; so
+  every widget is given the page's value before it is drawn (`_sync`), which is also how a scene
+  or a link reaches it.
 """
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ def page() -> Page:
 
 
 def _sync(key: str, value) -> None:
-    if key not in st.session_state or st.session_state[key] != value:
-        st.session_state[key] = value
+    # Always, not only when it differs: a widget that was not drawn for a run (presentation mode
+    # draws fewer) keeps a stale copy under its key, and would come back at its default.
+    st.session_state[key] = value
 
 
 def _write(key: str, setter) -> None:

@@ -24,6 +24,7 @@ from optimizers import OPTIMIZERS, SCHEDULES, ValidationError
 from scenario import MAX_STEPS, WARMUP_FACTOR, Scenario, parse_run, parse_scenario
 from surfaces import SURFACES, FormulaError, FormulaSpec
 from tour import BY_KEY, PRESETS
+from views.export import GIF_FRAMES
 from views.mapfig import PALETTE
 
 from .link import note
@@ -96,6 +97,8 @@ class Page:
     auto_study: set = field(default_factory=set)  # "map" / "sweep": compute on the next run (from a link)
     notes: list = field(default_factory=list)  # (English text, values) about what a link or file lost
     tolerance: float | None = None  # None: 0.1% of the window's diagonal
+    png_step: int | None = None  # the step drawn in the PNG export; None: the last
+    gif_frames: int = GIF_FRAMES
 
     # -- lookups
     def run(self, run_id: int) -> Run:

@@ -52,7 +52,7 @@ KEYS_JS = """<script>
     const n = gd._fullLayout.sliders[0].steps.length;
     k = Math.max(0, Math.min(n - 1, k));
     pending = k;
-    Plotly.animate(gd, [String(k)], Object.assign({frame: {duration: 0, redraw: true}}, still))
+    return Plotly.animate(gd, [String(k)], Object.assign({frame: {duration: 0, redraw: true}}, still))
       .catch(() => {}).then(() => { if (pending === k) pending = null; });
   }
   // plotly.js rejects a running animation's promise with `undefined` when another animation
@@ -63,10 +63,14 @@ KEYS_JS = """<script>
   // moved trace has no DOM node in its calcdata) and the click that sets the start is lost. When
   // such an animation ends, redraw the frame it stopped on, as the slider's own jumps do.
   function hook(gd) {
+    if (!gd.__descentLabClicks) {
+      gd.__descentLabClicks = true;
+      gd.addEventListener('mousedown', (e) => clickWhilePlaying(gd, e), true);
+    }
     // gd._ev is the chart's event emitter; plotly.js makes a new one when it purges the chart.
     if (!gd._ev || gd._ev.__descentLab) return;
     gd._ev.__descentLab = true;
-    const state = {stale: false};
+    const state = gd.__descentLabState = {stale: false};
     state.seen = (e) => { if (!(e && e.animation && e.animation.frame && e.animation.frame.redraw)) state.stale = true; };
     state.done = () => setTimeout(() => {  // after plotly.js has finished its own bookkeeping
       if (!state.stale || playing(gd)) return;
@@ -77,6 +81,34 @@ KEYS_JS = """<script>
     gd.on('plotly_animated', state.done);
   }
   setInterval(() => { const gd = window.Plotly ? mapChart() : null; if (gd && gd.on) hook(gd); }, 300);
+  // A click on the map while it plays (or before the redraw after play) would hit the same bug.
+  // Such a press is held back: the animation pauses, the frame is redrawn, then the same press is
+  // replayed at the same place, so the click sets the start as it does on a still map.
+  function clickWhilePlaying(gd, e) {
+    const state = gd.__descentLabState;
+    if (e.__descentLabReplay || e.button !== 0 || !(playing(gd) || (state && state.stale))) return;
+    e.stopImmediatePropagation();
+    e.preventDefault();
+    const x = e.clientX, y = e.clientY;
+    let replayed = false;
+    const holdUp = (u) => { if (!u.__descentLabReplay && !replayed) { u.stopImmediatePropagation(); } };
+    window.addEventListener('mouseup', holdUp, true);
+    pauseThen(gd, () => {
+      if (state) state.stale = false;
+      toFrame(gd, gd._fullLayout.sliders[0].active || 0).then(() => {
+        const target = document.elementFromPoint(x, y);
+        replayed = true;
+        window.removeEventListener('mouseup', holdUp, true);
+        if (!target) return;
+        for (const type of ['mousedown', 'mouseup']) {
+          const ev = new MouseEvent(type, {bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0,
+                                           buttons: type === 'mousedown' ? 1 : 0, view: window});
+          ev.__descentLabReplay = true;
+          target.dispatchEvent(ev);
+        }
+      });
+    });
+  }
   window.addEventListener('keydown', (e) => {
     const t = e.target, tag = (t && t.tagName || '').toLowerCase();
     if (tag === 'input' || tag === 'textarea' || tag === 'select' || (t && t.isContentEditable)) return;

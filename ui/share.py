@@ -19,7 +19,7 @@ from tour import BY_KEY
 from views import export as ex
 from views.text import md
 
-from .bind import page
+from .bind import bound, page
 from .page import active_scene
 from .state import load_dict
 
@@ -109,17 +109,18 @@ def export_section(scenario, results, map_fig, colours, view, tr) -> None:
                            help=tr("A standalone page with the player: it plays offline, e.g. from a USB stick."))
         longest = max(max(r.steps_taken for r in results), max(len(r.points) - 1 for r in results))
         p1, p2 = st.columns([2, 1], vertical_alignment="bottom")
-        shown = st.session_state.get("png_step")
-        if not isinstance(shown, int) or not 0 <= shown <= longest:  # new, cleared, or past a shorter run's end
-            st.session_state.png_step = longest
-        step = p1.number_input(tr("Step shown in the PNG"), key="png_step", min_value=0, max_value=max(longest, 0), step=1)
+        p = page()
+        step = longest if p.png_step is None else min(max(int(p.png_step), 0), longest)  # past a shorter run's end: its end
+        bound(p1.number_input, "png_step", step, lambda q, v: setattr(q, "png_step", None if v is None else int(v)),
+              label=tr("Step shown in the PNG"), min_value=0, max_value=max(longest, 0), step=1)
         p2.download_button(tr("Picture (PNG)"), on_click="ignore", width="stretch", file_name=f"descent-lab-step-{step}.png",
                            mime="image/png",
                            data=lambda: ex.png_bytes(ex.frame_image(surface, results, list(colours), view, step=step, tr=tr, title=title)))
         st.caption(tr("The camera icon above the map saves the frame on screen as PNG, too."))
 
-        frames = st.slider(tr("Frames in the GIF / MP4"), 30, ex.MAX_EXPORT_FRAMES, ex.GIF_FRAMES, step=10, key="gif_frames",
-                           help=tr("25 frames per second; the steps are spread evenly over the frames."))
+        frames = bound(st.slider, "gif_frames", int(p.gif_frames), lambda q, v: setattr(q, "gif_frames", int(v)),
+                       label=tr("Frames in the GIF / MP4"), min_value=30, max_value=ex.MAX_EXPORT_FRAMES, step=10,
+                       help=tr("25 frames per second; the steps are spread evenly over the frames."))
         kinds = ["GIF"] + (["MP4"] if ex.mp4_available() else [])
         wanted = key + (frames,)
         cols = st.columns(len(kinds))
