@@ -322,3 +322,21 @@ PageMachine.TestCase.settings = settings(
     deadline=None, suppress_health_check=list(HealthCheck), derandomize="STATEFUL_EXAMPLES" not in os.environ,
     database=None)
 test_the_page_holds_together = PageMachine.TestCase
+
+
+def test_a_failing_section_fails_alone_says_so_and_is_logged(monkeypatch, no_section_failed):
+    import ui.compute
+
+    def broken(*a, **k):
+        raise RuntimeError("a bug in the summary")
+    monkeypatch.setattr(ui.compute, "summaries", broken)
+    at = fresh(clear=False)
+    assert not at.exception  # no error box: the page is there
+    messages = [plain(e.value) for e in at.error]
+    assert any("This part of the page could not be drawn" in m for m in messages)
+    assert not any("RuntimeError" in m or "a bug in the summary" in m or "Traceback" in m for m in messages)
+    assert at.get("plotly_chart") and at.latex  # the map, diagnostics and the update rule are still drawn
+    assert not at.dataframe  # the summary is the part that failed
+    logged = [r for r in no_section_failed.records if "summary" in r.getMessage()]
+    assert logged and logged[0].exc_info[0] is RuntimeError
+    no_section_failed.records.clear()  # seen: the net caught it (any other would fail this test)

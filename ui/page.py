@@ -104,10 +104,6 @@ class Page:
     def run(self, run_id: int) -> Run:
         return next(r for r in self.runs if r.id == run_id)
 
-    def index(self, run_id: int | None) -> int:
-        ids = [r.id for r in self.runs]
-        return ids.index(run_id) if run_id in ids else 0
-
     @property
     def surface_obj(self):
         return self.surface.surface if isinstance(self.surface, FormulaSpec) else SURFACES[self.surface]
@@ -207,7 +203,7 @@ def default_run(run_id: int, colour: str, optimizer: str = "Adam") -> Run:
     return Run(run_id, optimizer, {k: p.default for k, p in cls.params.items()}, colour=colour)
 
 
-def run_from_spec(run_id: int, run: dict, steps: int, colour: str) -> Run:
+def run_from_spec(run_id: int, run: dict, colour: str) -> Run:
     """A run of a *valid* scenario dict (as Scenario.to_dict writes it) as the page holds it."""
     sched = run.get("schedule") or {"name": "none", "params": {}}
     warm = run.get("warmup") or {}
@@ -229,7 +225,7 @@ def from_scenario(data: dict, colours=(), base: Page | None = None) -> tuple[Pag
     runs = []
     for i, run in enumerate(canonical["runs"][:MAX_PAGE_RUNS]):
         colour = colours[i] if i < len(colours) else PALETTE[i % len(PALETTE)]
-        runs.append(run_from_spec(i, run, scenario.steps, colour))
+        runs.append(run_from_spec(i, run, colour))
         if "start" in run:
             notes.append(note("run {n} has its own start point; the page starts every run at the common start", n=i + 1))
         if run.get("schedule", {}).get("name") == "SequentialLR":

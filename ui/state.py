@@ -75,6 +75,6 @@ def add_run_from(optimizer: str, params: dict, label: str) -> None:
         return
     base = default_run(p.next_id, "#000000", optimizer)
     run = run_from_spec(p.next_id, {"optimizer": optimizer, "params": dict(base.params, **params), "label": label},
-                        p.steps, free_colour(p))
+                        free_colour(p))
     p.runs.append(run)
     p.next_id += 1
