@@ -131,8 +131,29 @@ for i, (_, _, error) in enumerate(edited):
     if error:
         st.warning(tr("Run {n} is not shown: {error}", n=i + 1, error=md(error)))
 valid = [(run, colour, r.id) for (run, colour, error), r in zip(edited, p.runs) if run is not None]
+
+
+def presentation_controls() -> None:
+    """The scene's text and the buttons of presentation mode (the sidebar is hidden there)."""
+    tour = [t.key for t in PRESETS if t.tour]
+    if scene:
+        st.markdown(f"### {tr(BY_KEY[scene].title)}\n\n{tr(BY_KEY[scene].text)}")
+    else:
+        st.markdown(f"### {tr(surface.title)}\n\n{md(tr(surface.description))}")
+    here = tour.index(scene) if scene in tour else (tour.index(p.scene) if p.scene in tour else -1)
+    st.button(tr("Next ▶"), key="present_next", disabled=here >= len(tour) - 1, width="stretch", shortcut="PageDown",
+              type="primary", on_click=go_to_scene, args=(tour[min(here + 1, len(tour) - 1)],))
+    st.button(tr("◀ Previous"), key="present_prev", disabled=here <= 0, width="stretch", shortcut="PageUp",
+              on_click=go_to_scene, args=(tour[max(here - 1, 0)],))
+    st.button(tr("Leave presentation mode"), key="present_exit", shortcut="Esc", width="stretch",
+              on_click=act(lambda q: setattr(q, "present", False)))
+    choice(st.selectbox, "lang.present", list(LANGUAGES), p.lang, set_lang, fmt=LANGUAGES.get, label="Language · 語言")
+
+
 if not valid:
     st.error(tr("No run can be computed: fix the settings shown in red on the left."))
+    if present:  # the sidebar is hidden: the way out (and to another scene) must still be on the page
+        presentation_controls()
     st.stop()
 
 scenario = parse_scenario({"surface": surface_field, "start": [x0, y0], "steps": steps, "runs": [r for r, _, _ in valid]})
@@ -187,20 +208,8 @@ with chart_col:
 st.html(KEYS_JS, unsafe_allow_javascript=True)
 
 if present:
-    tour = [t.key for t in PRESETS if t.tour]
     with side_col:
-        if scene:
-            st.markdown(f"### {tr(BY_KEY[scene].title)}\n\n{tr(BY_KEY[scene].text)}")
-        else:
-            st.markdown(f"### {tr(surface.title)}\n\n{md(tr(surface.description))}")
-        here = tour.index(scene) if scene in tour else (tour.index(p.scene) if p.scene in tour else -1)
-        st.button(tr("Next ▶"), key="present_next", disabled=here >= len(tour) - 1, width="stretch", shortcut="PageDown",
-                  type="primary", on_click=go_to_scene, args=(tour[min(here + 1, len(tour) - 1)],))
-        st.button(tr("◀ Previous"), key="present_prev", disabled=here <= 0, width="stretch", shortcut="PageUp",
-                  on_click=go_to_scene, args=(tour[max(here - 1, 0)],))
-        st.button(tr("Leave presentation mode"), key="present_exit", shortcut="Esc", width="stretch",
-                  on_click=act(lambda q: setattr(q, "present", False)))
-        choice(st.selectbox, "lang.present", list(LANGUAGES), p.lang, set_lang, fmt=LANGUAGES.get, label="Language · 語言")
+        presentation_controls()
     st.stop()
 
 with st.sidebar, guarded("share", tr):

@@ -340,3 +340,14 @@ def test_a_failing_section_fails_alone_says_so_and_is_logged(monkeypatch, no_sec
     logged = [r for r in no_section_failed.records if "summary" in r.getMessage()]
     assert logged and logged[0].exc_info[0] is RuntimeError
     no_section_failed.records.clear()  # seen: the net caught it (any other would fail this test)
+
+
+def test_presentation_mode_with_no_run_to_compute_still_offers_the_way_out():
+    at = fresh(clear=False)
+    rid = page(at).runs[0].id
+    widget(at, "selectbox", f"run{rid}.schedule").set_value("OneCycleLR").run()  # LectureRMS cannot cycle momentum
+    at.toggle(key="present").set_value(True).run()
+    assert any("No run can be computed" in plain(e.value) for e in at.error)
+    widget(at, "selectbox", "lang.present").set_value("zh-TW").run()
+    at.button(key="present_exit").click().run()
+    assert not at.exception and not page(at).present and page(at).lang == "zh-TW"
