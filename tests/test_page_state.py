@@ -351,3 +351,24 @@ def test_presentation_mode_with_no_run_to_compute_still_offers_the_way_out():
     widget(at, "selectbox", "lang.present").set_value("zh-TW").run()
     at.button(key="present_exit").click().run()
     assert not at.exception and not page(at).present and page(at).lang == "zh-TW"
+
+
+def test_the_run_chosen_for_step_through_fate_map_and_sweep_survives_rename_language_add_duplicate_remove():
+    at = fresh({"view": "step"}, clear=False)
+    at.button(key="preset-adam").click().run()
+    third = page(at).runs[2].id
+    for name in ("step.run", "fate.run", "sweep.run"):
+        widget(at, "selectbox", name).set_value(third).run()
+    at.text_input(key=f"run{third}.label").set_value("my Adam").run()
+    widget(at, "selectbox", "lang").set_value("zh-TW").run()
+    at.button(key="add_run").click().run()
+    first = page(at).runs[0].id
+    at.button(key=f"run{first}.dup").click().run()
+    at.button(key=f"run{first}.del").click().run()
+    assert not at.exception
+    state = page(at)
+    assert state.step_run == state.fate.run == state.sweep.run == third
+    position = [r.id for r in state.runs].index(third) + 1
+    for name in ("step.run", "fate.run", "sweep.run"):
+        box = widget(at, "selectbox", name)
+        assert box.value == third and box.format_func(box.value) == f"{position}: my Adam"
