@@ -38,14 +38,22 @@ class ServerURL(str):
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout: float = 60.0, extra: list[str] | tuple = (), env: dict | None = None):
-    """Start `streamlit run app.py` on 127.0.0.1 (with the repository's .streamlit/config.toml and
-    any `extra` command-line options) and yield its URL; stop it afterwards."""
+def streamlit_server(timeout: float = 60.0, extra: list[str] | tuple = (), env: dict | None = None,
+                     root: str | Path = ROOT, log_path: str | None = None):
+    """Start `streamlit run app.py` in `root` on 127.0.0.1 (with the repository's
+    .streamlit/config.toml and any `extra` command-line options) and yield its URL; stop it
+    afterwards. With `log_path`, the server's stderr goes to that file (else it is discarded)."""
+    root = Path(root)
     port = free_port()
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **(env or {}))
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none", *extra],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = open(log_path, "wb") if log_path else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless", "true",
+                                 "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
+                                 *extra], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    finally:
+        if log_path:
+            err.close()
     url = ServerURL(f"http://127.0.0.1:{port}")
     url.pid = proc.pid
     try:
@@ -57,7 +65,8 @@ def streamlit_server(timeout: float = 60.0, extra: list[str] | tuple = (), env: 
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start: " + (proc.stderr.read().decode()[-2000:] if proc.stderr else ""))
+                said = Path(log_path).read_text(errors="replace")[-2000:] if log_path else "(stderr not kept)"
+                raise RuntimeError("streamlit did not start: " + said)
             time.sleep(0.2)
         yield url
     finally:
@@ -66,6 +75,7 @@ def streamlit_server(timeout: float = 60.0, extra: list[str] | tuple = (), env: 
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(10)
 
 
 def launch(playwright):

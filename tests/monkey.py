@@ -46,15 +46,12 @@ import json
 import os
 import random
 import re
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.browser import ROOT, free_port
+from tests.browser import ROOT, streamlit_server
 
 SETTLE_TIMEOUT = 60.0  # s: a page that is still running after this is a failure
 STABLE = 0.8  # s: the script must stay finished this long to count as settled
@@ -120,38 +117,13 @@ class Server:
 
 @contextlib.contextmanager
 def monkey_server(root: str | Path = ROOT, timeout: float = 90.0, log_path: str | None = None, extra=()):
-    """`streamlit run app.py` in `root` on 127.0.0.1 (as tests.browser.streamlit_server, with the
-    repository's .streamlit/config.toml), its stderr written to a file; yields a Server."""
-    root = Path(root)
-    port = free_port()
+    """`streamlit run app.py` in `root` (tests.browser.streamlit_server), its stderr written to a
+    file; yields a Server."""
     if log_path is None:
         fd, log_path = tempfile.mkstemp(prefix="monkey-server-", suffix=".log")
         os.close(fd)
-    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    with open(log_path, "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless", "true",
-                                 "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
-                                 *extra], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=err)
-    server = Server(f"http://127.0.0.1:{port}", proc.pid, log_path)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if urllib.request.urlopen(server.url + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start: " + Path(log_path).read_text(errors="replace")[-2000:])
-            time.sleep(0.2)
-        yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+    with streamlit_server(timeout=timeout, extra=extra, root=root, log_path=log_path) as url:
+        yield Server(str(url), url.pid, log_path)
 
 
 def tracebacks(text: str) -> list[str]:
