@@ -94,7 +94,7 @@ with st.sidebar:
         try:
             parse_run(run, index, (x0, y0), steps)
         except ValidationError as e:
-            return str(e)
+            return e.in_language(tr)
         return None
 
     st.subheader(tr("Runs"))

@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from optimizers import OPTIMIZERS, SCHEDULES, RunResult, RunSpec, ValidationError, simulate
+from optimizers import OPTIMIZERS, SCHEDULES, Phrase, RunResult, RunSpec, ValidationError, simulate
 from optimizers.params import finite
 from optimizers.schedules import STEPS, parse_schedule_ref
 from surfaces import SURFACES, FormulaError, FormulaSpec, Surface, formula_surface, parse_domain
@@ -103,9 +103,9 @@ class Notes(list):
 def parse_point(value, where: str) -> tuple[float, float]:
     if (not isinstance(value, (list, tuple)) or len(value) != 2
             or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)):
-        raise ValidationError(f"{where} must be a list of two numbers [x, y], got {str(value)[:60]}")
+        raise ValidationError("{field} must be a list of two numbers [x, y], got {value}", field=where, value=str(value)[:60])
     if not all(finite(c) and abs(c) <= 1e6 for c in value):
-        raise ValidationError(f"{where} must be finite numbers with |value| ≤ 1e6, got {str(value)[:60]}")
+        raise ValidationError("{field} must be finite numbers with |value| ≤ 1e6, got {value}", field=where, value=str(value)[:60])
     return float(value[0]), float(value[1])
 
 
@@ -119,24 +119,26 @@ def valid_steps(steps) -> bool:
 
 def parse_scenario(data) -> Scenario:
     if not isinstance(data, dict):
-        raise ValidationError("a scenario must be a JSON object with keys: " + ", ".join(SCENARIO_KEYS))
+        raise ValidationError("a scenario must be a JSON object with keys: {keys}", keys=", ".join(SCENARIO_KEYS))
     unknown = [k for k in data if k not in SCENARIO_KEYS]
     if unknown:
-        raise ValidationError(f"unknown scenario key {str(unknown[0])[:40]!r}; allowed: {', '.join(SCENARIO_KEYS)}")
+        raise ValidationError("unknown scenario key {name}; allowed: {allowed}", name=repr(str(unknown[0])[:40]),
+                              allowed=", ".join(SCENARIO_KEYS))
     if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
-        raise ValidationError(f"unsupported scenario version {str(data.get('version'))[:20]}; this app reads version {FORMAT_VERSION}")
+        raise ValidationError("unsupported scenario version {version}; this app reads version {ours}",
+                              version=str(data.get("version"))[:20], ours=FORMAT_VERSION)
     name = parse_surface(data.get("surface"))
     surface = name.surface if isinstance(name, FormulaSpec) else SURFACES[name]
     start = parse_point(data["start"], "start") if "start" in data else surface.default_start
     steps = data.get("steps", 200)
     if not valid_steps(steps):
-        raise ValidationError(f"steps must be an integer from 1 to {MAX_STEPS:,}, got {str(steps)[:30]}")
+        raise ValidationError("steps must be an integer from 1 to {max}, got {value}", max=f"{MAX_STEPS:,}", value=str(steps)[:30])
     steps = int(steps)
     runs = data.get("runs")
     if not isinstance(runs, list) or not runs:
         raise ValidationError("runs must be a non-empty list of run objects")
     if len(runs) > MAX_RUNS:
-        raise ValidationError(f"at most {MAX_RUNS} runs, got {len(runs)}")
+        raise ValidationError("at most {max} runs, got {n}", max=MAX_RUNS, n=len(runs))
     specs = tuple(parse_run(r, i, start, steps) for i, r in enumerate(runs))
     bundles = tuple(_bundle(r, i) for i, r in enumerate(runs))
     fate = parse_map(data["map"], len(specs)) if data.get("map") is not None else None
@@ -147,17 +149,19 @@ def parse_scenario(data) -> Scenario:
 def _number(value, where: str, low: float, high: float, integer: bool = False):
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and finite(value) and low <= value <= high
     if not ok or (integer and value != int(value)):
-        kind = "an integer" if integer else "a number"
-        raise ValidationError(f"{where} must be {kind} from {low:g} to {high:g}, got {str(value)[:30]}")
+        kind = Phrase("an integer") if integer else Phrase("a number")
+        raise ValidationError("{field} must be {kind} from {low} to {high}, got {value}", field=where, kind=kind,
+                              low=f"{low:g}", high=f"{high:g}", value=str(value)[:30])
     return int(value) if integer else float(value)
 
 
 def _object(value, where: str, keys) -> dict:
     if not isinstance(value, dict):
-        raise ValidationError(f"{where} must be an object with keys: {', '.join(keys)}")
+        raise ValidationError("{field} must be an object with keys: {keys}", field=where, keys=", ".join(keys))
     unknown = [k for k in value if k not in keys]
     if unknown:
-        raise ValidationError(f"{where} has unknown key {str(unknown[0])[:40]!r}; allowed: {', '.join(keys)}")
+        raise ValidationError("{field} has unknown key {name}; allowed: {allowed}", field=where,
+                              name=repr(str(unknown[0])[:40]), allowed=", ".join(keys))
     return value
 
 
@@ -165,7 +169,7 @@ def parse_clip(value, where: str) -> tuple[str, float]:
     """{"max_norm": c} (torch.nn.utils.clip_grad_norm_) or {"clip_value": v} (clip_grad_value_)."""
     value = _object(value, where, ("max_norm", "clip_value"))
     if len(value) != 1:
-        raise ValidationError(f"{where} must have exactly one of max_norm (clip by norm) or clip_value (clip by value)")
+        raise ValidationError("{field} must have exactly one of max_norm (clip by norm) or clip_value (clip by value)", field=where)
     (key, c), = value.items()
     return ("norm" if key == "max_norm" else "value", _number(c, f"{where}.{key}", 1e-12, 1e12))
 
@@ -206,16 +210,18 @@ def parse_sweep(value, specs) -> dict:
     allowed = sweep_params(spec.optimizer)
     param = value.get("param", allowed[0] if allowed else None)
     if param not in allowed:
-        raise ValidationError(f"sweep.param for {spec.optimizer} must be one of: {', '.join(allowed) or '(none)'}; "
-                              f"got {str(param)[:30]}")
+        raise ValidationError("sweep.param for {optimizer} must be one of: {allowed}; got {value}", optimizer=spec.optimizer,
+                              allowed=", ".join(allowed) or Phrase("none"), value=str(param)[:30])
 
     def axis(v, where, low, high, log):
         if not isinstance(v, (list, tuple)) or len(v) != 3:
-            raise ValidationError(f"{where} must be [low, high, count]")
+            raise ValidationError("{field} must be [low, high, count]", field=where)
         a, b = _number(v[0], f"{where}[0]", low, high), _number(v[1], f"{where}[1]", low, high)
         count = _number(v[2], f"{where}[2]", 1, MAX_SWEEP, integer=True)
         if a > b or (log and a <= 0):
-            raise ValidationError(f"{where} needs 0 < low ≤ high" if log else f"{where} needs low ≤ high")
+            if log:
+                raise ValidationError("{field} needs 0 < low ≤ high", field=where)
+            raise ValidationError("{field} needs low ≤ high", field=where)
         return [a, b, count]
     out = {"run": run, "lr": axis(value.get("lr", [1e-4, 1.0, 25]), "sweep.lr", 1e-12, 1e6, True), "param": param,
            "values": axis(value.get("values", [0.0, 0.99, 12]), "sweep.values", -1e6, 1e6, False),
@@ -225,7 +231,7 @@ def parse_sweep(value, specs) -> dict:
         try:
             cls.validate(with_value(dict(spec.params), param, v))
         except ValidationError as e:
-            raise ValidationError(f"sweep.values: {e}") from None
+            raise ValidationError("{field}: {error}", field="sweep.values", error=e) from None
     if value.get("tolerance") is not None:
         out["tolerance"] = _number(value["tolerance"], "sweep.tolerance", 1e-12, 1e6)
     return out
@@ -236,7 +242,8 @@ def parse_surface(value) -> str | FormulaSpec:
     if isinstance(value, dict):
         unknown = [k for k in value if k not in FORMULA_KEYS]
         if unknown:
-            raise ValidationError(f"surface has unknown key {str(unknown[0])[:40]!r}; allowed: {', '.join(FORMULA_KEYS)}")
+            raise ValidationError("surface has unknown key {name}; allowed: {allowed}", name=repr(str(unknown[0])[:40]),
+                                  allowed=", ".join(FORMULA_KEYS))
         text = value.get("formula")
         if not isinstance(text, str):
             raise ValidationError("surface.formula must be text, e.g. \"x^2 + 10*y^2\"")
@@ -244,24 +251,27 @@ def parse_surface(value) -> str | FormulaSpec:
             spec = FormulaSpec(text.strip(), parse_domain(value.get("domain", [[-3, 3], [-3, 3]])))
             formula_surface(spec.formula, spec.domain)
         except FormulaError as e:
-            raise ValidationError(f"surface.{'domain' if e.kind == 'domain' else 'formula'}: {e}") from None
+            raise ValidationError("{field}: {error}", field="surface.domain" if e.kind == "domain" else "surface.formula",
+                                  error=e) from None
         return spec
     if not isinstance(value, str) or value not in SURFACES:
-        raise ValidationError(f"unknown surface {str(value)[:40]!r}; choose one of: {', '.join(SURFACES)}, "
-                              "or {\"formula\": …, \"domain\": …}")
+        raise ValidationError("unknown surface {name}; choose one of: {allowed}, or {typed}", name=repr(str(value)[:40]),
+                              allowed=", ".join(SURFACES), typed='{"formula": …, "domain": …}')
     return value
 
 
 def parse_run(run, index: int, start, steps: int) -> RunSpec:
     where = f"runs[{index}]"
     if not isinstance(run, dict):
-        raise ValidationError(f"{where} must be an object with keys: {', '.join(RUN_KEYS)}")
+        raise ValidationError("{field} must be an object with keys: {keys}", field=where, keys=", ".join(RUN_KEYS))
     unknown = [k for k in run if k not in RUN_KEYS]
     if unknown:
-        raise ValidationError(f"{where} has unknown key {str(unknown[0])[:40]!r}; allowed: {', '.join(RUN_KEYS)}")
+        raise ValidationError("{field} has unknown key {name}; allowed: {allowed}", field=where,
+                              name=repr(str(unknown[0])[:40]), allowed=", ".join(RUN_KEYS))
     name = run.get("optimizer")
     if not isinstance(name, str) or name not in OPTIMIZERS:
-        raise ValidationError(f"{where}: unknown optimizer {str(name)[:40]!r}; choose one of: {', '.join(OPTIMIZERS)}")
+        raise ValidationError("{field}: unknown optimizer {name}; choose one of: {allowed}", field=where,
+                              name=repr(str(name)[:40]), allowed=", ".join(OPTIMIZERS))
     cls = OPTIMIZERS[name]
     try:
         params = cls.validate(run.get("params"))
@@ -271,13 +281,13 @@ def parse_run(run, index: int, start, steps: int) -> RunSpec:
         sched_cls = SCHEDULES[sched_name]
         sched_params = sched_cls.validate(sched_params, steps)
         if sched_params.get("cycle_momentum") and cls.cycles is None:
-            raise ValidationError(f"{sched_name} with cycle_momentum needs an optimizer with momentum or betas; "
-                                  f"{name} has neither: set cycle_momentum to false")
+            raise ValidationError("{schedule} with cycle_momentum needs an optimizer with momentum or betas; "
+                                  "{optimizer} has neither: set cycle_momentum to false", schedule=sched_name, optimizer=name)
     except ValidationError as e:
-        raise ValidationError(f"{where}: {e}") from None
+        raise ValidationError("{field}: {error}", field=where, error=e) from None
     label = run.get("label", "")
     if not isinstance(label, str) or len(label) > MAX_LABEL:
-        raise ValidationError(f"{where}.label must be text of at most {MAX_LABEL} characters")
+        raise ValidationError("{field}.label must be text of at most {max} characters", field=where, max=MAX_LABEL)
     run_start = parse_point(run["start"], f"{where}.start") if "start" in run else start
     clip = parse_clip(run["clip"], f"{where}.clip") if run.get("clip") is not None else None
     noise = parse_noise(run["noise"], f"{where}.noise") if run.get("noise") is not None else None
@@ -436,21 +446,27 @@ def json_depth(text: str) -> int:
     return deepest
 
 
-def load_json(raw: bytes, name: str = "the file"):
+THE_FILE, THE_SCENARIO = Phrase("the file"), Phrase("the scenario")  # what load_json calls its input
+
+
+def load_json(raw: bytes, name: "str | Phrase" = THE_FILE):
     """Untrusted bytes → a JSON value, or ValidationError with one line. NaN and Infinity are
     read as floats, so that the validators can name them; nesting is bounded before parsing."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValidationError(f"{name} is not UTF-8 text") from None
+        raise ValidationError("{name} is not UTF-8 text", name=name) from None
     if json_depth(text) > MAX_JSON_DEPTH:
-        raise ValidationError(f"{name} nests more than {MAX_JSON_DEPTH} levels of arrays and objects")
+        raise ValidationError("{name} nests more than {max} levels of arrays and objects", name=name, max=MAX_JSON_DEPTH)
     try:
         return json.loads(text, parse_constant=lambda c: float(c), object_pairs_hook=_no_duplicates)
     except ValidationError as e:
-        raise ValidationError(f"{name} has {e}") from None
-    except (ValueError, RecursionError) as e:
-        raise ValidationError(f"{name} is not valid JSON: {str(e)[:100]}") from None
+        raise ValidationError("{name} has {error}", name=name, error=e) from None
+    except json.JSONDecodeError as e:  # Python's own words are English: the place is said instead
+        raise ValidationError("{name} is not valid JSON at line {line}, column {column}", name=name,
+                              line=e.lineno, column=e.colno) from None
+    except (ValueError, RecursionError):
+        raise ValidationError("{name} is not valid JSON", name=name) from None
 
 
 def _no_duplicates(pairs) -> dict:
@@ -458,15 +474,15 @@ def _no_duplicates(pairs) -> dict:
     out = {}
     for k, v in pairs:
         if k in out:
-            raise ValidationError(f"the key {k[:40]!r} twice in one object")
+            raise ValidationError("the key {name} twice in one object", name=repr(k[:40]))
         out[k] = v
     return out
 
 
-def read_scenario_json(raw: bytes, name: str = "the file") -> Scenario:
+def read_scenario_json(raw: bytes, name: "str | Phrase" = THE_FILE) -> Scenario:
     """Bytes of a scenario file (untrusted) → Scenario, or ValidationError with one line."""
     if len(raw) > MAX_FILE_BYTES:
-        raise ValidationError(f"{name} is larger than {MAX_FILE_BYTES:,} bytes")
+        raise ValidationError("{name} is larger than {max} bytes", name=name, max=f"{MAX_FILE_BYTES:,}")
     return parse_scenario(load_json(raw, name))
 
 
@@ -496,7 +512,7 @@ def _salvage(data, state, max_runs: int) -> dict | None:
         try:
             spec = parse_surface(name)
         except ValidationError as e:
-            state.note("the typed surface was refused ({error}); the default scene is shown", error=str(e))
+            state.note("the typed surface was refused ({error}); the default scene is shown", error=e)
             return None
         surface, name = spec.surface, spec.to_dict()
     elif not isinstance(name, str) or name not in SURFACES:
@@ -509,7 +525,7 @@ def _salvage(data, state, max_runs: int) -> dict | None:
         try:
             start = parse_point(data["start"], "start")
         except ValidationError as e:
-            state.note("{error}; the surface's default start is used", error=str(e))
+            state.note("{error}; the surface's default start is used", error=e)
     steps = data.get("steps", DEFAULT_STEPS)
     if not valid_steps(steps):
         state.note("steps must be an integer from 1 to {max}; {steps} steps are used", max=f"{MAX_STEPS:,}", steps=DEFAULT_STEPS)
@@ -523,7 +539,7 @@ def _salvage(data, state, max_runs: int) -> dict | None:
         try:
             parse_run(run, i, start, int(steps))
         except ValidationError as e:
-            state.note("run {n} was ignored: {error}", n=i + 1, error=str(e))
+            state.note("run {n} was ignored: {error}", n=i + 1, error=e)
             continue
         if len(kept) == max_runs:
             state.note("only the first {n} runs are shown", n=max_runs)
@@ -541,5 +557,5 @@ def _salvage(data, state, max_runs: int) -> dict | None:
                 parse_scenario(dict(out, **{section: data[section]}))
                 out[section] = data[section]
             except ValidationError as e:
-                state.note("the {section} settings were ignored: {error}", section=section, error=str(e))
+                state.note("the {section} settings were ignored: {error}", section=section, error=e)
     return out

@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from optimizers.params import said  # a value that is a Phrase or an error is said in the same language
+
 LANGUAGES = {"en": "English", "zh-TW": "繁體中文"}
 DEFAULT_LANGUAGE = "en"
 _HERE = Path(__file__).resolve().parent
@@ -37,7 +39,7 @@ class Translator:
 
     def __call__(self, text: str, **values) -> str:
         out = self.table.get(text, text)
-        return out.format(**values) if values else out
+        return out.format(**{k: said(v, self) for k, v in values.items()}) if values else out
 
 
 def translator(lang: str) -> Translator:

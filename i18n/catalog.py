@@ -2,8 +2,8 @@
 
     python -m i18n.catalog            lists the texts missing from zh-TW.json (and stale ones)
 
-Collected from (1) the source: calls tr("…") and note("…") with a literal text in app.py, ui/, scenario.py,
-views/ and optimizers/params.py; (2) the core's own texts: parameter meanings, optimizer
+Collected from (1) the source: calls tr("…"), note("…"), Phrase("…") and ValidationError("…") with a literal
+text in app.py, ui/, views/, optimizers/ and scenario.py; (2) the core's own texts: parameter meanings, optimizer
 summaries and sources, surface names and descriptions, critical-point kinds, why a run stopped,
 why a typed formula was refused, the formula examples,
 and the tour's titles, explanations and run labels.
@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ["app.py", "ui", "views", "optimizers/params.py", "scenario.py"]  # scenario.py: the notes of salvage_scenario
-CALLS = {"tr", "note"}
+SOURCES = ["app.py", "ui", "views", "optimizers", "scenario.py"]
+CALLS = {"tr", "note", "Phrase", "ValidationError"}  # the validator's refusals are said in the page's language too
 
 
 def _files():

@@ -5,9 +5,9 @@ Imports neither Streamlit nor Plotly, nor the surfaces: the engine steps any obj
 """
 from .base import Optimizer, Step
 from .engine import RunResult, RunSpec, simulate
-from .params import Param, ValidationError
+from .params import Param, Phrase, ValidationError
 from .registry import OPTIMIZERS
 from .schedules import SCHEDULES, Schedule
 
-__all__ = ["OPTIMIZERS", "SCHEDULES", "Optimizer", "Schedule", "Step", "Param", "ValidationError",
+__all__ = ["OPTIMIZERS", "SCHEDULES", "Optimizer", "Schedule", "Step", "Param", "Phrase", "ValidationError",
            "RunSpec", "RunResult", "simulate"]

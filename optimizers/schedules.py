@@ -259,7 +259,8 @@ class OneCycleLR(Schedule):
         p = self.p
         self.total = p["total_steps"] or self.steps
         if self.total < self.steps:
-            raise ValidationError(f"OneCycleLR.total_steps must be at least the number of steps ({self.steps}), got {self.total}")
+            raise ValidationError("OneCycleLR.total_steps must be at least the number of steps ({steps}), got {value}",
+                                  steps=f"{self.steps:,}", value=f"{self.total:,}")
         N, pct = self.total, float(p["pct_start"])
         if p["three_phase"]:
             self.phases = [(pct * N - 1, "initial", "max", "max_m", "base_m"),
@@ -398,11 +399,11 @@ class SequentialLR(Schedule):
         for m in members:
             name, params = parse_schedule_ref(m)
             if name in ("SequentialLR", "ReduceLROnPlateau", "OneCycleLR", "CyclicLR", "none"):
-                raise ValidationError(f"SequentialLR cannot contain {name}; use: {', '.join(SEQUENTIAL_MEMBERS)}")
+                raise ValidationError("SequentialLR cannot contain {name}; use: {allowed}", name=name, allowed=", ".join(SEQUENTIAL_MEMBERS))
             checked.append({"name": name, "params": SCHEDULES[name].validate(params, steps)})
         ms = Param(None, "", kind="ints", low=1).check("SequentialLR", "milestones", given.get("milestones", []))
         if len(ms) != len(checked) - 1:
-            raise ValidationError(f"SequentialLR needs one milestone fewer than schedulers ({len(checked) - 1}), got {len(ms)}")
+            raise ValidationError("SequentialLR needs one milestone fewer than schedulers ({n}), got {got}", n=len(checked) - 1, got=len(ms))
         if list(ms) != sorted(ms):
             raise ValidationError("SequentialLR.milestones must be increasing")
         return {"schedulers": checked, "milestones": ms}
@@ -435,16 +436,16 @@ def parse_schedule_ref(obj) -> tuple[str, dict]:
     if isinstance(obj, str):
         obj = {"name": obj}
     if not isinstance(obj, dict):
-        raise ValidationError(f"a schedule must be a name or an object with \"name\" and \"params\", got {str(obj)[:60]!r}")
+        raise ValidationError("a schedule must be a name or an object with \"name\" and \"params\", got {value}", value=repr(str(obj)[:60]))
     extra = set(obj) - {"name", "params"}
     if extra:
-        raise ValidationError(f"schedule has unknown key {sorted(extra)[0][:40]!r}; allowed: name, params")
+        raise ValidationError("schedule has unknown key {name}; allowed: name, params", name=repr(sorted(extra)[0][:40]))
     name = obj.get("name")
     if not isinstance(name, str) or name not in SCHEDULES:
-        raise ValidationError(f"unknown schedule {str(name)[:40]!r}; choose one of: {', '.join(SCHEDULES)}")
+        raise ValidationError("unknown schedule {name}; choose one of: {allowed}", name=repr(str(name)[:40]), allowed=", ".join(SCHEDULES))
     params = obj.get("params") or {}
     if not isinstance(params, dict):
-        raise ValidationError(f"{name}.params must be an object of name: value")
+        raise ValidationError("{name}.params must be an object of name: value", name=name)
     return name, params
 
 

@@ -340,7 +340,7 @@ class Rprop(Optimizer):
     @classmethod
     def check_combination(cls, s):
         if not 0.0 < s["etas"][0] < 1.0 < s["etas"][1]:
-            raise ValidationError(f"Rprop.etas must satisfy 0 < etas[0] < 1 < etas[1], got {list(s['etas'])}")
+            raise ValidationError("Rprop.etas must satisfy 0 < etas[0] < 1 < etas[1], got {value}", value=list(s["etas"]))
         if s["step_sizes"][0] > s["step_sizes"][1]:
             raise ValidationError("Rprop.step_sizes must be (min, max) with min ≤ max")
 

@@ -80,7 +80,13 @@ class FormulaError(ValueError):
         self.kind, self.position = kind, position
         self.template = MESSAGES[kind]
         self.values = dict(values, **({"pos": position} if position is not None else {}))
-        super().__init__(self.template.format(**self.values))
+        super().__init__(self.in_language())
+
+    def in_language(self, tr=None) -> str:
+        """The refusal in the page's language (tr: its translator), the WORDS among the values too."""
+        if tr is None:
+            return self.template.format(**self.values)
+        return tr(self.template, **{k: tr(v) if isinstance(v, str) and v in WORDS else v for k, v in self.values.items()})
 
 
 @dataclass(frozen=True)

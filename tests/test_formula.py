@@ -293,7 +293,7 @@ def test_a_share_link_carries_a_typed_surface():
     hostile = dict(TYPED, surface={"formula": "().__class__.__bases__", "domain": [[-2, 2], [-1, 1]]})
     state = read_link(link_params(hostile, [], "en", False, "map", False), BY_KEY)
     assert state.scenario is None
-    assert "typed surface was refused" in state.notes[0][0] and "position 3" in state.notes[0][1]["error"]
+    assert "typed surface was refused" in state.notes[0][0] and "position 3" in str(state.notes[0][1]["error"])
 
 
 def _page(params=None):

@@ -38,7 +38,8 @@ def test_translations_are_chinese_with_the_same_placeholders(lang):
     for english, text in TABLES[lang].items():
         assert text.strip(), english
         assert fields(text) == fields(english), english
-        assert CJK.search(text) or NAMES_ONLY.match(english), f"not translated: {english!r} → {text!r}"
+        wordless = not re.search(r"[A-Za-z]", re.sub(r"\{\w+\}", "", english))  # e.g. "{field}: {error}"
+        assert CJK.search(text) or NAMES_ONLY.match(english) or wordless, f"not translated: {english!r} → {text!r}"
         values = {name: "1" for name in fields(english)}
         assert translator(lang)(english, **values)  # formats without error
 

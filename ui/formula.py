@@ -64,7 +64,7 @@ def formula_section(page, tr) -> FormulaSpec:
         _formula_spec(page.formula_text, page.formula_domain)
     except FormulaError as e:
         with under_box:
-            st.error(md(tr(e.template, **{k: tr(v) if isinstance(v, str) else v for k, v in e.values.items()})))
+            st.error(md(e.in_language(tr)))
             st.caption(tr("The map shows the last valid formula: {formula}", formula=md(last.formula)))
     return last
 

@@ -25,7 +25,7 @@ import re
 import zlib
 from dataclasses import dataclass, field
 
-from optimizers import ValidationError
+from optimizers import Phrase, ValidationError
 from scenario import MAX_RUNS, load_json, note, salvage_scenario
 
 LINK_VERSION = 1
@@ -54,30 +54,30 @@ class LinkState:
 __all__ = ["LinkState", "decode_scenario", "encode_scenario", "link_params", "note", "read_link"]
 
 
+ITS_TEXT = Phrase("its text")  # what a link's unpacked JSON is called in a refusal
+
+
 def encode_scenario(data: dict) -> str:
     raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
     return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii").rstrip("=")
 
 
 def decode_scenario(text: str):
-    """base64url(deflate(JSON)) → the JSON value. ValueError with a short reason otherwise."""
+    """base64url(deflate(JSON)) → the JSON value. ValidationError with a short reason otherwise."""
     if len(text) > MAX_PARAM_CHARS:
-        raise ValueError(f"longer than {MAX_PARAM_CHARS:,} characters")
+        raise ValidationError("longer than {max} characters", max=f"{MAX_PARAM_CHARS:,}")
     try:
         packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
-        raise ValueError("not base64url text") from None
+        raise ValidationError("not base64url text") from None
     inflater = zlib.decompressobj()
     try:
         raw = inflater.decompress(packed, MAX_INFLATED)
     except zlib.error:
-        raise ValueError("not deflated data") from None
+        raise ValidationError("not deflated data") from None
     if inflater.unconsumed_tail:
-        raise ValueError(f"unpacks to more than {MAX_INFLATED:,} bytes")
-    try:
-        return load_json(raw, "the scenario")
-    except ValidationError as e:
-        raise ValueError(str(e).removeprefix("the scenario ")) from None
+        raise ValidationError("unpacks to more than {max} bytes", max=f"{MAX_INFLATED:,}")
+    return load_json(raw, ITS_TEXT)
 
 
 def link_params(scenario: dict, colours, lang: str, fit: bool, view: str, present: bool) -> dict[str, str]:
@@ -141,8 +141,8 @@ def read_link(params, presets=()) -> LinkState:
     if "s" in get:
         try:
             data = decode_scenario(get["s"])
-        except ValueError as e:
-            state.note("the scenario could not be read ({reason}); the default scene is shown", reason=str(e))
+        except ValidationError as e:
+            state.note("the scenario could not be read ({reason}); the default scene is shown", reason=e)
         else:
             state.scenario, notes = salvage_scenario(data)
             state.notes += notes

@@ -39,9 +39,9 @@ def on_upload() -> None:
     if file is None:
         return
     try:
-        scenario = read_scenario_json(file.getvalue()[: MAX_FILE_BYTES + 1], file.name[:80])
+        scenario = read_scenario_json(file.getvalue()[: MAX_FILE_BYTES + 1], f"“{file.name[:80]}”")
     except ValidationError as e:
-        st.session_state.upload_error = str(e)
+        st.session_state.upload_error = e  # said when drawn, in the page's language then
         return
     st.session_state.upload_error = None
     notes = load_dict(scenario.to_dict())
@@ -60,7 +60,7 @@ def share_section(scenario, tr) -> None:
                          help=tr("A .json scenario as saved here or written for cli.py (at most 1 MB)."))
         error = st.session_state.get("upload_error")
         if error:
-            st.error(tr("That file is not a valid scenario: {error}", error=md(error)))
+            st.error(tr("That file is not a valid scenario: {error}", error=md(error.in_language(tr))))
 
 
 def _title(tr, surface) -> tuple[str, str]:

@@ -189,7 +189,7 @@ def sweep_section(scenario, run_ids, tr) -> dict | None:
     try:  # the sweep depends on the surface, the start, that run and its own settings (not on the other runs)
         key = _study_key(scenario, run, "sweep", dict(settings, run=0), start=list(scenario.start))
     except ValidationError as e:
-        st.error(md(e))
+        st.error(md(e.in_language(tr)))
         return None
     if st.button(tr("Compute the sweep"), key="sweep_go", type="primary") or _auto(p, "sweep"):
         sweep.shown = key
