@@ -449,7 +449,7 @@ def json_depth(text: str) -> int:
 THE_FILE, THE_SCENARIO = Phrase("the file"), Phrase("the scenario")  # what load_json calls its input
 
 
-def load_json(raw: bytes, name: "str | Phrase" = THE_FILE):
+def load_json(raw: bytes, name: str | Phrase = THE_FILE):
     """Untrusted bytes → a JSON value, or ValidationError with one line. NaN and Infinity are
     read as floats, so that the validators can name them; nesting is bounded before parsing."""
     try:
@@ -479,7 +479,7 @@ def _no_duplicates(pairs) -> dict:
     return out
 
 
-def read_scenario_json(raw: bytes, name: "str | Phrase" = THE_FILE) -> Scenario:
+def read_scenario_json(raw: bytes, name: str | Phrase = THE_FILE) -> Scenario:
     """Bytes of a scenario file (untrusted) → Scenario, or ValidationError with one line."""
     if len(raw) > MAX_FILE_BYTES:
         raise ValidationError("{name} is larger than {max} bytes", name=name, max=f"{MAX_FILE_BYTES:,}")
