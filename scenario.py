@@ -446,6 +446,7 @@ def json_depth(text: str) -> int:
     return deepest
 
 
+SECTION_NAMES = {"map": Phrase("fate map"), "sweep": Phrase("learning-rate sweep")}
 THE_FILE, THE_SCENARIO = Phrase("the file"), Phrase("the scenario")  # what load_json calls its input
 
 
@@ -557,5 +558,5 @@ def _salvage(data, state, max_runs: int) -> dict | None:
                 parse_scenario(dict(out, **{section: data[section]}))
                 out[section] = data[section]
             except ValidationError as e:
-                state.note("the {section} settings were ignored: {error}", section=section, error=e)
+                state.note("the {section} settings were ignored: {error}", section=SECTION_NAMES[section], error=e)
     return out
