@@ -58,13 +58,16 @@ PRESETS: list[Preset] = [
                               "label": "RMS, η = 10/√(t+1)"}]),
            fit_view=True),
     Preset("warmup", "6 · Warm-up: rise, then decay",
-           "At the start σ is estimated from one or two gradients and cannot be trusted, so big steps are risky: "
-           "Adam with η = 3 jumps out of the window on its first step. With warm-up, η rises from 0.03 to 3 over "
-           "300 steps and then decays (cosine): the path stays in the window and still converges.",
-           _lecture(3000, [{"optimizer": "Adam", "params": {"lr": 3.0}, "label": "Adam, η = 3, no warm-up"},
-                           {"optimizer": "Adam", "params": {"lr": 3.0}, "warmup": {"steps": 300, "start_factor": 0.01},
-                            "schedule": {"name": "CosineAnnealingLR", "params": {"T_max": 2700}},
-                            "label": "Adam, η = 3, warm-up 300 + cosine"}]),
+           "At the start σ rests on one or two gradients and cannot be trusted. Adam with η = 20 and cosine decay "
+           "takes its longest step first (28 units), which throws w out to 16, far outside the window. With warm-up, "
+           "η rises from 0.2 to 20 over the first 100 steps and then decays: no step is longer than 2, and the "
+           "path reaches the minimum sooner (the summary's steps to within tolerance).",
+           _lecture(2000, [{"optimizer": "Adam", "params": {"lr": 20.0},
+                            "schedule": {"name": "CosineAnnealingLR", "params": {"T_max": 2000}},
+                            "label": "Adam, η = 20, cosine, no warm-up"},
+                           {"optimizer": "Adam", "params": {"lr": 20.0}, "warmup": {"steps": 100, "start_factor": 0.01},
+                            "schedule": {"name": "CosineAnnealingLR", "params": {"T_max": 1900}},
+                            "label": "Adam, η = 20, warm-up 100 + cosine"}]),
            fit_view=True),
     Preset("adam", "7 · Adam = RMSProp + momentum",
            "Three runs side by side. RMSprop (η = 1) adapts σ but zig-zags and bursts on the floor; momentum SGD "

@@ -38,7 +38,7 @@ def test_csv_has_one_row_per_run_and_step_with_every_quantity(warmup):
     sc, results = warmup
     rows = list(csv.DictReader(io.StringIO(trajectories_csv(results, chunk=700))))
     assert list(rows[0]) == list(CSV_COLUMNS)
-    assert len(rows) == row_count(results) == 2 * 3001
+    assert len(rows) == row_count(results) == 2 * (sc.steps + 1)
     adam = [r for r in rows if r["run"] == "2"]
     r = results[1]
     t = 1234

@@ -84,15 +84,18 @@ def test_5_decay_no_burst_and_converges_while_constant_bursts_repeatedly():
     assert summarize(LECTURE, constant).bursts >= 2
 
 
-def test_6_warmup_keeps_the_path_in_the_window_and_converges():
+def test_6_warmup_calms_the_first_steps_and_reaches_the_minimum_sooner():
     plain, warm = results("warmup")
-    assert np.abs(plain.points[:10, 1]).max() > 5  # the first steps leave the window
-    assert np.abs(warm.points[:, 1]).max() <= 5
-    first = step_lengths(plain.points)[:10].max() / step_lengths(warm.points)[:10].max()
-    assert first >= 10
-    assert summarize(LECTURE, warm).distance < TOL
+    s_plain, s_warm = summarize(LECTURE, plain), summarize(LECTURE, warm)
+    assert s_plain.longest_step_at == 1 and 27 < s_plain.longest_step < 29  # "its longest step first (28 units)"
+    assert 15.5 < np.abs(plain.points[:, 1]).max() < 16.5  # "throws w out to 16", the window is |w| ≤ 5
+    assert s_warm.longest_step < 2  # "no step is longer than 2"
+    assert s_warm.steps_to_tolerance < s_plain.steps_to_tolerance  # "reaches the minimum sooner"
+    assert s_plain.distance < TOL and s_warm.distance < TOL
     lr = warm.lr
-    assert lr[0] == pytest.approx(0.03) and lr.argmax() == 300 and lr[-1] < 1e-3  # rise, then decay
+    assert lr[0] == pytest.approx(0.2) and lr.argmax() == 100 and lr.max() == pytest.approx(20)  # rise …
+    assert lr[-1] < 1e-3  # … then decay
+    assert plain.lr[0] == pytest.approx(20)  # the same η and decay, without the rise
 
 
 def test_7_adam_beats_rmsprop_and_momentum_alone():
