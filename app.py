@@ -58,12 +58,12 @@ with st.sidebar:
     st.subheader(tr("Lecture tour"))
     for preset in PRESETS:
         if preset.tour:
-            st.button(tr(preset.title), key=f"preset-{preset.key}", on_click=go_to_scene, args=(preset.key,), width="stretch",
+            st.button(preset.heading(tr), key=f"preset-{preset.key}", on_click=go_to_scene, args=(preset.key,), width="stretch",
                       type="primary" if preset.key == scene else "secondary")
     with st.expander(tr("More scenes")):
         for preset in PRESETS:
             if not preset.tour:
-                st.button(tr(preset.title), key=f"preset-{preset.key}", on_click=go_to_scene, args=(preset.key,),
+                st.button(preset.heading(tr), key=f"preset-{preset.key}", on_click=go_to_scene, args=(preset.key,),
                           width="stretch", type="primary" if preset.key == scene else "secondary")
 
     st.subheader(tr("Surface"))
@@ -119,12 +119,12 @@ if p.notes:
 
 if not present:
     if scene:
-        st.info(f"**{tr(BY_KEY[scene].title)}** — {tr(BY_KEY[scene].text)}")
+        st.info(f"**{BY_KEY[scene].heading(tr)}** — {tr(BY_KEY[scene].text)}")
     elif p.scene:
         with st.container(border=True):
             st.caption(tr("You changed the settings of “{scene}”: its explanation no longer describes this map.",
-                          scene=tr(BY_KEY[p.scene].title)))
-            st.button(tr("Back to “{scene}”", scene=tr(BY_KEY[p.scene].title)), key="back_to_scene",
+                          scene=BY_KEY[p.scene].heading(tr)))
+            st.button(tr("Back to “{scene}”", scene=BY_KEY[p.scene].heading(tr)), key="back_to_scene",
                       on_click=go_to_scene, args=(p.scene,))
 
 for i, (_, _, error) in enumerate(edited):
@@ -137,7 +137,7 @@ def presentation_controls() -> None:
     """The scene's text and the buttons of presentation mode (the sidebar is hidden there)."""
     tour = [t.key for t in PRESETS if t.tour]
     if scene:
-        st.markdown(f"### {tr(BY_KEY[scene].title)}\n\n{tr(BY_KEY[scene].text)}")
+        st.markdown(f"### {BY_KEY[scene].heading(tr)}\n\n{tr(BY_KEY[scene].text)}")
     else:
         st.markdown(f"### {tr(surface.title)}\n\n{md(tr(surface.description))}")
     here = tour.index(scene) if scene in tour else (tour.index(p.scene) if p.scene in tour else -1)

@@ -15,11 +15,22 @@ LR_EDGE = 1.1449e-6  # just below 2/λ_max = 1.14493e-6 for the lecture surface
 @dataclass(frozen=True)
 class Preset:
     key: str
-    title: str
+    name: str  # the scene's name; a tour scene's number comes from its place in PRESETS
     text: str
     scenario: dict
     fit_view: bool = False  # widen the view to whole paths (they leave the surface window)
     tour: bool = True  # part of the numbered lecture tour
+
+    def heading(self, tr=None) -> str:
+        """"6 · The burst" for a tour scene (its number is its place in the tour), else the name;
+        tr: the page's translator."""
+        name = tr(self.name) if tr else self.name
+        tour = [p.key for p in PRESETS if p.tour]
+        return f"{tour.index(self.key) + 1} · {name}" if self.key in tour else name
+
+    @property
+    def title(self) -> str:
+        return self.heading()
 
 
 def _lecture(steps: int, runs: list[dict]) -> dict:
@@ -27,29 +38,45 @@ def _lecture(steps: int, runs: list[dict]) -> dict:
 
 
 PRESETS: list[Preset] = [
-    Preset("stuck", "1 · Stuck, but not at a critical point",
+    Preset("stuck", "Stuck, but not at a critical point",
            "Plain gradient descent with a large fixed learning rate, η = 1.1449×10⁻⁶, just below 2/λ_max. "
            "The path bounces from wall to wall across the narrow valley: the loss hardly falls (watch the loss "
            "row), yet the gradient norm stays above 10⁷. Training is stuck, but this is no critical point.",
            _lecture(1000, [{"optimizer": "SGD", "params": {"lr": LR_EDGE}, "label": "SGD, η = 1.1449e-6"}]),
            fit_view=True),
-    Preset("crawl", "2 · A tiny learning rate crawls",
+    Preset("crawl", "A tiny learning rate crawls",
            "With η = 10⁻⁷ the bouncing stops, but the valley floor is almost flat: after 100,000 updates b has "
            "only moved from −120 to about −123.7; the minimum is at b = −188.4. No single fixed η suits both "
            "the steep walls and the flat floor.",
            _lecture(100_000, [{"optimizer": "SGD", "params": {"lr": 1e-7}, "label": "SGD, η = 1e-7"}])),
-    Preset("rms", "3 · RMS: a step size for each parameter",
+    Preset("rms", "RMS: a step size for each parameter",
            "The lecture's Root Mean Square: θ ← θ − (η/σ)·g, with σ the root mean square of all past gradients, "
            "per coordinate. Steep w gets a large σ and a small step, flat b a small σ and a large step: "
            "with η = 1 the path drops onto the valley floor in a few steps and then walks along it.",
            _lecture(300, [{"optimizer": "LectureRMS", "params": {"lr": 1.0}, "label": "Lecture RMS, η = 1"}])),
-    Preset("burst", "4 · The burst",
-           "Keep going. On the flat floor the w-gradients are tiny, so their average σ shrinks, η/σ grows, and "
+    Preset("rmsprop", "RMSProp: σ follows where the path is now",
+           "RMS weighs every past gradient equally, so on the flat floor its σ still remembers the steep first steps and "
+           "its steps stay short. RMSProp keeps a weight α on the past σ: with α = 0.9 the current gradient counts for "
+           "10%, and by step 300 its σ is about a twentieth of RMS's. With the same η = 0.1, after 2,000 steps RMS has "
+           "only reached b ≈ −127; RMSProp is at b ≈ −186, 2.4 from the minimum and at a lower loss.",
+           _lecture(2000, [{"optimizer": "LectureRMS", "params": {"lr": 0.1}, "label": "Lecture RMS, η = 0.1"},
+                           {"optimizer": "LectureRMSProp", "params": {"lr": 0.1, "alpha": 0.9},
+                            "label": "Lecture RMSProp, η = 0.1, α = 0.9"}])),
+    Preset("adam", "Adam = RMSProp + momentum",
+           "Three runs side by side. RMSprop (η = 1) adapts σ but zig-zags and bursts on the floor; momentum SGD "
+           "(η = 10⁻⁶, μ = 0.9) is smooth but still crawls; Adam (η = 1), RMSProp's σ plus momentum's "
+           "average direction (and a bias correction), goes straight to the minimum.",
+           _lecture(3000, [{"optimizer": "RMSprop", "params": {"lr": 1.0}, "label": "RMSprop, η = 1"},
+                           {"optimizer": "SGD", "params": {"lr": 1e-6, "momentum": 0.9}, "label": "SGD + momentum 0.9"},
+                           {"optimizer": "Adam", "params": {"lr": 1.0}, "label": "Adam, η = 1"}]),
+           fit_view=True),
+    Preset("burst", "The burst",
+           "Scene 3's RMS (η = 1), run longer. On the flat floor the w-gradients are tiny, so their average σ shrinks, η/σ grows, and "
            "around step 700 the path shoots out sideways, past the |w| = 5 edge of the window, before σ catches "
            "up and it falls back. Watch σ fall and η/σ rise in the rows below just before the long steps.",
            _lecture(3000, [{"optimizer": "LectureRMS", "params": {"lr": 1.0}, "label": "Lecture RMS, η = 1"}]),
            fit_view=True),
-    Preset("decay", "5 · Learning-rate decay removes the bursts",
+    Preset("decay", "Learning-rate decay removes the bursts",
            "Learning-rate scheduling: let η shrink as training goes on, η_t = η/√(t+1). The decayed run "
            "(η = 10) has no burst at all and ends at the minimum; the constant-η run beside it bursts again "
            "and again along the way. (RMS with this decay is exactly torch's Adagrad with ε = 0.)",
@@ -57,7 +84,7 @@ PRESETS: list[Preset] = [
                              {"optimizer": "LectureRMS", "params": {"lr": 10.0}, "schedule": {"name": "InverseSqrtLR"},
                               "label": "RMS, η = 10/√(t+1)"}]),
            fit_view=True),
-    Preset("warmup", "6 · Warm-up: rise, then decay",
+    Preset("warmup", "Warm-up: rise, then decay",
            "At the start σ rests on one or two gradients and cannot be trusted. Adam with η = 20 and cosine decay "
            "takes its longest step first (28 units), which throws w out to 16, far outside the window. With warm-up, "
            "η rises from 0.2 to 20 over the first 100 steps and then decays: no step is longer than 2, and the "
@@ -68,14 +95,6 @@ PRESETS: list[Preset] = [
                            {"optimizer": "Adam", "params": {"lr": 20.0}, "warmup": {"steps": 100, "start_factor": 0.01},
                             "schedule": {"name": "CosineAnnealingLR", "params": {"T_max": 1900}},
                             "label": "Adam, η = 20, warm-up 100 + cosine"}]),
-           fit_view=True),
-    Preset("adam", "7 · Adam = RMSProp + momentum",
-           "Three runs side by side. RMSprop (η = 1) adapts σ but zig-zags and bursts on the floor; momentum SGD "
-           "(η = 10⁻⁶, μ = 0.9) is smooth but still crawls; Adam (η = 1), RMSProp's σ plus momentum's "
-           "average direction (and a bias correction), goes straight to the minimum.",
-           _lecture(3000, [{"optimizer": "RMSprop", "params": {"lr": 1.0}, "label": "RMSprop, η = 1"},
-                           {"optimizer": "SGD", "params": {"lr": 1e-6, "momentum": 0.9}, "label": "SGD + momentum 0.9"},
-                           {"optimizer": "Adam", "params": {"lr": 1.0}, "label": "Adam, η = 1"}]),
            fit_view=True),
     # More scenes, outside the numbered tour.
     Preset("plateau", "Plateau: a small gradient, far from the minimum",

@@ -60,7 +60,7 @@ def core_texts() -> set[str]:
     for s in SURFACES.values():
         found |= {s.title, s.description} | {p.kind for p in s.critical_points}
     for p in PRESETS:
-        found |= {p.title, p.text} | {r["label"] for r in p.scenario["runs"] if r.get("label")}
+        found |= {p.name, p.text} | {r["label"] for r in p.scenario["runs"] if r.get("label")}
     return found
 
 

@@ -54,7 +54,7 @@ def current_point(page):
 
 
 def test_preset_play_advances_and_the_contour_stays(page):
-    page.get_by_role("button", name="7 · Adam = RMSProp + momentum").click()
+    page.get_by_role("button", name="5 · Adam = RMSProp + momentum").click()
     page.get_by_text("three runs side by side", exact=False).wait_for()
     wait_for_map(page)
     page.wait_for_timeout(1000)
@@ -122,7 +122,7 @@ def legend_names(page):
 
 def test_a_share_link_opens_the_same_scenario_in_a_new_session(page):
     old = page.evaluate("location.search")
-    page.get_by_role("button", name="5 · Learning-rate decay removes the bursts").click()
+    page.get_by_role("button", name="7 · Learning-rate decay removes the bursts").click()
     page.get_by_text("Learning-rate scheduling: let η shrink", exact=False).wait_for()
     page.wait_for_function(f"location.search !== {json.dumps(old)}", timeout=30_000)
     before = page.evaluate("location.search")
@@ -158,7 +158,7 @@ def test_a_share_link_in_chinese_and_presentation_mode(page):
     pg.wait_for_timeout(1000)
     pg.screenshot(path=os.path.join(ARTIFACTS, "presentation-zh.png"))
     pg.keyboard.press("PageDown")  # next tour scene
-    pg.get_by_role("heading", name="5 · 學習率衰減消除暴衝").wait_for()
+    pg.get_by_role("heading", name="7 · 學習率衰減消除暴衝").wait_for()
     other.close()
 
 

@@ -157,8 +157,8 @@ def test_scene_4_edited_says_what_it_is(page):
     names = page.evaluate(f"{GD.format(i=0)}.data.filter(t => t.mode === 'lines+markers').map(t => t.name)")
     assert names == ["Adam, η = 0.5"]
     assert page.get_by_text("around step 700 the path shoots out", exact=False).count() == 0
-    page.get_by_text("You changed the settings of “4 · The burst”", exact=False).wait_for()
+    page.get_by_text("You changed the settings of “6 · The burst”", exact=False).wait_for()
     page.screenshot(path=os.path.join(ARTIFACTS, "scene-4-edited.png"))
-    page.get_by_role("button", name="Back to “4 · The burst”").click()
+    page.get_by_role("button", name="Back to “6 · The burst”").click()
     settle(page)
     page.get_by_text("around step 700 the path shoots out", exact=False).wait_for()

@@ -116,7 +116,7 @@ def test_scene_4_edited_to_adam_says_nothing_false():
     assert not at.info  # the scene's text ("around step 700 the path shoots out") is gone
     assert all(b.proto.type != "primary" for b in at.button if b.key and b.key.startswith("preset-"))
     changed = [c.value for c in at.caption if "You changed the settings of" in c.value]
-    assert changed and "4 · The burst" in changed[0]
+    assert changed and "6 · The burst" in changed[0]
     assert widget(at, "selectbox", "fate.run").options == ["1: Adam, η = 0.5"]
     at.button(key="back_to_scene").click().run()
     assert legend(at) == ["Lecture RMS, η = 1"] and BY_KEY["burst"].title in at.info[0].value
@@ -282,9 +282,9 @@ class PageMachine(RuleBasedStateMachine):
                    and b.proto.type == "primary"]
         assert primary == ([scene] if scene else [])
         if scene and not state.present:
-            assert any(tr(BY_KEY[scene].title) in i.value for i in at.info)
+            assert any(BY_KEY[scene].heading(tr) in i.value for i in at.info)
         if not scene:
-            titles = {translator(lang)(p.title) for p in PRESETS for lang in ("en", "zh-TW")}
+            titles = {p.heading(translator(lang)) for p in PRESETS for lang in ("en", "zh-TW")}
             assert not [i.value for i in at.info if any(t in i.value for t in titles)]
         # what the map draws is the scenario the page holds (the runs the validator accepts)
         valid = [_valid(run, i, state) for i, run in enumerate(data["runs"])]

@@ -28,14 +28,14 @@ def floor_offset(points):
 
 
 def test_every_preset_is_a_valid_scenario_with_labels_and_two_to_four_sentences():
-    assert [p.key for p in PRESETS if p.tour] == ["stuck", "crawl", "rms", "burst", "decay", "warmup", "adam"]
+    assert [p.key for p in PRESETS if p.tour] == ["stuck", "crawl", "rms", "rmsprop", "adam", "burst", "decay", "warmup"]
     for p in PRESETS:
         sc = parse_scenario(p.scenario)
         assert all(r.label for r in sc.runs), p.key
         assert 2 <= p.text.count(". ") + 1 <= 5, p.key
 
 
-def test_1_stuck_loss_barely_falls_while_the_gradient_stays_large_and_the_path_bounces():
+def test_stuck_loss_barely_falls_while_the_gradient_stays_large_and_the_path_bounces():
     (r,) = results("stuck")
     assert r.diverged_at is None
     assert r.loss[-1] >= 0.85 * r.loss[0] and r.loss[-1] >= 100 * L_STAR
@@ -44,14 +44,14 @@ def test_1_stuck_loss_barely_falls_while_the_gradient_stays_large_and_the_path_b
     assert np.mean(side[1:] != side[:-1]) >= 0.99  # crosses the floor on (nearly) every step
 
 
-def test_2_tiny_learning_rate_crawls():
+def test_tiny_learning_rate_crawls():
     (r,) = results("crawl")
     assert r.steps_taken == 100_000
     assert -124.0 < r.points[-1, 0] < -123.5  # the text: "about −123.7"
     assert abs(r.points[-1, 0] - B_STAR) > 60
 
 
-def test_3_rms_reaches_the_floor_and_walks_along_it():
+def test_rms_reaches_the_floor_and_walks_along_it():
     (r,) = results("rms")
     off = np.abs(floor_offset(r.points))
     reached = int(np.argmax(off < 0.05))
@@ -60,7 +60,19 @@ def test_3_rms_reaches_the_floor_and_walks_along_it():
     assert r.points[0, 0] - r.points[-1, 0] > 10  # further along b than SGD gets in 100,000 steps
 
 
-def test_4_burst_after_the_floor_is_reached_then_return():
+def test_rmsprop_sigma_follows_the_path_and_gets_much_closer():
+    rms, prop = results("rmsprop")
+    assert prop.spec.params["alpha"] == 0.9 and rms.spec.params["lr"] == prop.spec.params["lr"] == 0.1
+    ratio = prop.sigma[300] / rms.sigma[300]
+    assert np.all((1 / 40 < ratio) & (ratio < 1 / 15))  # "by step 300 its σ is about a twentieth of RMS's"
+    assert round(rms.points[-1, 0]) == -127 and round(prop.points[-1, 0]) == -186  # "b ≈ −127 … b ≈ −186"
+    s_rms, s_prop = summarize(LECTURE, rms), summarize(LECTURE, prop)
+    assert round(s_prop.distance, 1) == 2.4 and s_rms.distance > 60  # "2.4 from the minimum"
+    assert s_prop.final_loss < s_rms.final_loss  # "and at a lower loss"
+    assert s_rms.bursts == s_prop.bursts == 0 and s_rms.diverged_at is None is s_prop.diverged_at
+
+
+def test_burst_after_the_floor_is_reached_then_return():
     (r,) = results("burst")
     lengths = step_lengths(r.points)
     reached = int(np.argmax(np.abs(floor_offset(r.points)) < 0.05))
@@ -72,7 +84,7 @@ def test_4_burst_after_the_floor_is_reached_then_return():
     assert np.abs(floor_offset(r.points[-1:]))[0] < 0.05  # and back on the floor at the end
 
 
-def test_5_decay_no_burst_and_converges_while_constant_bursts_repeatedly():
+def test_decay_no_burst_and_converges_while_constant_bursts_repeatedly():
     constant, decayed = results("decay")
     scale = view_diagonal(LECTURE)
     lengths = step_lengths(decayed.points)
@@ -84,7 +96,7 @@ def test_5_decay_no_burst_and_converges_while_constant_bursts_repeatedly():
     assert summarize(LECTURE, constant).bursts >= 2
 
 
-def test_6_warmup_calms_the_first_steps_and_reaches_the_minimum_sooner():
+def test_warmup_calms_the_first_steps_and_reaches_the_minimum_sooner():
     plain, warm = results("warmup")
     s_plain, s_warm = summarize(LECTURE, plain), summarize(LECTURE, warm)
     assert s_plain.longest_step_at == 1 and 27 < s_plain.longest_step < 29  # "its longest step first (28 units)"
@@ -98,7 +110,7 @@ def test_6_warmup_calms_the_first_steps_and_reaches_the_minimum_sooner():
     assert plain.lr[0] == pytest.approx(20)  # the same η and decay, without the rise
 
 
-def test_7_adam_beats_rmsprop_and_momentum_alone():
+def test_adam_beats_rmsprop_and_momentum_alone():
     rmsprop, momentum, adam = results("adam")
     s_r, s_m, s_a = (summarize(LECTURE, r) for r in (rmsprop, momentum, adam))
     assert s_a.distance < TOL and s_a.bursts == 0

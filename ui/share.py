@@ -66,7 +66,7 @@ def share_section(scenario, tr) -> None:
 def _title(tr, surface) -> tuple[str, str]:
     preset = BY_KEY.get(active_scene(page()) or "")
     if preset:
-        return tr(preset.title), tr(preset.text)
+        return preset.heading(tr), tr(preset.text)
     return tr(surface.title), tr(surface.description)
 
 
