@@ -59,10 +59,11 @@ def test_a_burst_step_is_flagged_and_its_cause_is_sigma_small_next_to_g():
     surface, r = burst_run()
     bursts = bursts_of(r, view_diagonal(surface))
     assert len(bursts) and 600 < bursts[0] < 900  # the lecture's burst, around step 700
-    ex = explain_step(r, int(bursts[0]), surface.domain)
+    ex = explain_step(r, int(bursts[0]), surface.domain, surface.axis_names)
     assert ex.burst and ex.burst_ratio >= 10
     template, values = ex.cause
-    assert "σ_t" in template and values["axis"] == "y"  # it shoots out along w
+    assert "σ_t" in template and values["axis"] == "w"  # it shoots out along w, in the surface's own name
+    assert explain_step(r, int(bursts[0]), surface.domain).cause[1]["axis"] == "y"  # unnamed axes: x and y
     k = int(bursts[0]) - 1
     assert float(values["ratio"]) == pytest.approx(abs(r.grads[k, 1]) / r.sigma[k, 1], rel=1e-2)
     assert float(values["jump"].replace(",", "")) > 10  # g/σ jumped far above its recent level
@@ -127,7 +128,7 @@ def test_the_page_steps_through_a_run_and_its_panel_matches_the_engine():
     at.button(key="step_burst").click().run()
     first = int(bursts_of(r, view_diagonal(surface))[0])
     assert at.number_input(key="step_t").value == first
-    assert any("Burst" in w.body and "Cause:" in w.body and "along y" in plain(w.body) for w in at.warning)
+    assert any("Burst" in w.body and "Cause:" in w.body and "along w" in plain(w.body) for w in at.warning)
     at.button(key="step_last").click().run()
     assert at.number_input(key="step_t").value == r.steps_taken
     at.button(key="step_first").click().run()

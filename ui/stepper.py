@@ -56,7 +56,7 @@ def step_through(results, run_ids, surface, view, colours, tr, large: bool = Fal
     bound(cols[5].number_input, "step_t", t, _set_t, label=tr("Update t"), min_value=1, max_value=last,
           label_visibility="collapsed")
 
-    ex = explain_step(r, t, surface.domain)
+    ex = explain_step(r, t, surface.domain, surface.axis_names)
     fig_col, num_col = st.columns([3, 2])
     with fig_col:
         colour = colours[i] if i < len(colours) else "#0072B2"

@@ -61,8 +61,9 @@ def bursts_of(result, scale: float) -> np.ndarray:
     return burst_steps(step_lengths(result.points), scale) + 1
 
 
-def explain_step(result, t: int, domain) -> StepExplain:
-    """Update t (1 ≤ t < len(points)) in numbers; domain: the surface's window ((x0, x1), (y0, y1))."""
+def explain_step(result, t: int, domain, axes: tuple[str, str] = ("x", "y")) -> StepExplain:
+    """Update t (1 ≤ t < len(points)) in numbers; domain: the surface's window ((x0, x1), (y0, y1));
+    axes: the surface's names for its two coordinates (the explanation says "along w", not "along y")."""
     k = t - 1
     (x0, x1), (y0, y1) = domain
     scale = float(np.hypot(x1 - x0, y1 - y0))
@@ -78,11 +79,11 @@ def explain_step(result, t: int, domain) -> StepExplain:
     cause = None
     if burst:
         axis = int(np.argmax(np.abs(after - before) / (x1 - x0, y1 - y0)))  # the direction it shot out in
-        cause = _cause(result, k, axis)
+        cause = _cause(result, k, axis, axes)
     return StepExplain(t, before, after, g, lr, m, sigma, eff, -lr * g, after - before, burst, ratio, cause)
 
 
-def _cause(result, k: int, i: int):
+def _cause(result, k: int, i: int, axes: tuple[str, str]):
     g = result.grads[k]
     lo = max(0, k - BURST_WINDOW)
     if result.sigma is not None and result.sigma[k, i] > 0:
@@ -91,7 +92,7 @@ def _cause(result, k: int, i: int):
         now = abs(g[i]) / result.sigma[k, i]
         med = float(np.nanmedian(history)) if len(history) and np.isfinite(history).any() else np.nan
         eff = np.broadcast_to(np.asarray(result.effective_lr[k], float), (2,))[i]
-        return CAUSES["sigma"], {"axis": "xy"[i], "ratio": f"{now:.3g}", "jump": f"{now / med:,.0f}" if med > 0 else "—",
+        return CAUSES["sigma"], {"axis": axes[i], "ratio": f"{now:.3g}", "jump": f"{now / med:,.0f}" if med > 0 else "—",
                                  "sigma": f"{result.sigma[k, i]:.3g}", "eff": f"{eff:.3g}", "grad": f"{abs(g[i]):.3g}"}
     norms = np.linalg.norm(result.grads[lo:k], axis=1)
     med = float(np.median(norms)) if len(norms) else np.nan
@@ -159,7 +160,7 @@ def step_figure(surface, result, t: int, view, colour: str, tr=ENGLISH, large: b
     k = 1.5 if large else 1.0
     view = step_view(surface, result, t, view)
     (x0, x1), (y0, y1) = view
-    ex = explain_step(result, t, surface.domain)
+    ex = explain_step(result, t, surface.domain, surface.axis_names)
     png, _ = render_png(surface, view, 480, 400)
     fig = go.Figure()
     fig.add_layout_image(source=data_uri(png), xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0,
@@ -193,7 +194,7 @@ def step_figure(surface, result, t: int, view, colour: str, tr=ENGLISH, large: b
         hx, hy = sigma_bar(ex.sigma, span) * (x1 - x0, y1 - y0)
         px, py = start
         fig.add_trace(go.Scatter(x=[px - hx, px + hx, None, px, px], y=[py, py, None, py - hy, py + hy], mode="lines",
-                                 line=dict(color=SIGMA, width=7 * k), opacity=0.8, name=tr("σ_t along x and y (bars)"),
+                                 line=dict(color=SIGMA, width=7 * k), opacity=0.8, name=tr("σ_t along {a} and {b} (bars)", a=surface.axis_names[0], b=surface.axis_names[1]),
                                  hovertemplate=f"σ_x = {ex.sigma[0]:.4g}<br>σ_y = {ex.sigma[1]:.4g}<extra></extra>"))
     fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", showlegend=False,
                              marker=dict(size=8 * k, color=colour, line=dict(color="white", width=1.5)),
