@@ -68,6 +68,8 @@ def sidebar_button(pg, text: str):
 
 def choose(pg, box, option, typed: str | None = None) -> None:
     """Pick an option as a user does: open the box (or type into it, to filter), click the option."""
+    box.scroll_into_view_if_needed()  # a box half above the fold takes the click as a focus only
+    pg.wait_for_timeout(200)
     if typed:
         box.locator("input").first.click()
         box.locator("input").first.fill(typed)
@@ -141,8 +143,8 @@ def test_reruns_do_not_redeclare_the_keys_script(page):
     assert page.evaluate("window.__descentLabKeys") is True
 
 
-def test_scene_4_edited_says_what_it_is(page):
-    sidebar_button(page, "4 ·").click()
+def test_the_burst_scene_edited_says_what_it_is(page):
+    sidebar_button(page, "6 ·").click()
     settle(page)
     run = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').filter(has_text="Run 1").first
     if run.locator('[data-testid="stSelectbox"]').count() == 0:
@@ -158,7 +160,7 @@ def test_scene_4_edited_says_what_it_is(page):
     assert names == ["Adam, η = 0.5"]
     assert page.get_by_text("around step 700 the path shoots out", exact=False).count() == 0
     page.get_by_text("You changed the settings of “6 · The burst”", exact=False).wait_for()
-    page.screenshot(path=os.path.join(ARTIFACTS, "scene-4-edited.png"))
+    page.screenshot(path=os.path.join(ARTIFACTS, "burst-scene-edited.png"))
     page.get_by_role("button", name="Back to “6 · The burst”").click()
     settle(page)
     page.get_by_text("around step 700 the path shoots out", exact=False).wait_for()
