@@ -447,7 +447,7 @@ def json_depth(text: str) -> int:
 
 
 SECTION_NAMES = {"map": Phrase("fate map"), "sweep": Phrase("learning-rate sweep")}
-THE_FILE, THE_SCENARIO = Phrase("the file"), Phrase("the scenario")  # what load_json calls its input
+THE_FILE = Phrase("the file")  # what load_json calls its input unless told
 
 
 def load_json(raw: bytes, name: str | Phrase = THE_FILE):
