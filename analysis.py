@@ -45,16 +45,30 @@ def burst_steps(lengths: np.ndarray, scale: float, factor: float = BURST_FACTOR,
     return np.flatnonzero(hit)
 
 
-def count_events(steps: np.ndarray, gap: int = BURST_WINDOW) -> int:
-    """Bursts closer than `gap` steps to the previous one belong to the same event."""
+def burst_starts(steps: np.ndarray, gap: int = BURST_WINDOW) -> np.ndarray:
+    """The first step of each burst. A burst is one event: long steps closer than `gap` steps to
+    the previous one belong to it. The summary counts these, the step-through jumps to them and
+    the diagnostics mark them, so every place says the same number."""
+    steps = np.asarray(steps)
     if len(steps) == 0:
-        return 0
-    return int(1 + np.count_nonzero(np.diff(steps) > gap))
+        return steps
+    return steps[np.concatenate(([True], np.diff(steps) > gap))]
+
+
+def bursts(lengths: np.ndarray, scale: float) -> np.ndarray:
+    """0-based index of the first step of each burst (see burst_steps and burst_starts)."""
+    return burst_starts(burst_steps(lengths, scale))
 
 
 def view_diagonal(surface: Surface) -> float:
     (x0, x1), (y0, y1) = surface.domain
     return float(np.hypot(x1 - x0, y1 - y0))
+
+
+def default_tolerance(surface: Surface) -> float:
+    """The distance to a minimum that counts as reached, unless the user sets one: 0.1% of the
+    window's diagonal, to two significant digits (a number a person can read in the box)."""
+    return float(f"{1e-3 * view_diagonal(surface):.2g}")
 
 
 def nearest_minimum(surface: Surface, point) -> tuple[float, object] | tuple[None, None]:
@@ -88,7 +102,7 @@ class Summary:
     nearest: str | None
     steps_to_tolerance: int | None
     diverged_at: int | None
-    bursts: int  # burst events
+    bursts: int  # burst events (burst_starts)
     longest_step: float | None
     longest_step_at: int | None  # 1-based step number
 
@@ -96,7 +110,7 @@ class Summary:
 def summarize(surface: Surface, result: RunResult, tolerance: float | None = None) -> Summary:
     pts = result.points
     scale = view_diagonal(surface)
-    tolerance = 1e-3 * scale if tolerance is None else tolerance
+    tolerance = default_tolerance(surface) if tolerance is None else tolerance
     lengths = step_lengths(pts)
     final = tuple(float(v) for v in pts[-1]) if len(pts) else None
     dist, m = nearest_minimum(surface, final)
@@ -109,7 +123,7 @@ def summarize(surface: Surface, result: RunResult, tolerance: float | None = Non
         nearest=None if m is None else f"({m.x:.4g}, {m.y:.4g})",
         steps_to_tolerance=steps_to_within(surface, pts, tolerance),
         diverged_at=result.diverged_at,
-        bursts=count_events(burst_steps(lengths, scale)),
+        bursts=len(bursts(lengths, scale)),
         longest_step=None if longest is None else float(lengths[longest]),
         longest_step_at=None if longest is None else longest + 1,
     )

@@ -13,14 +13,13 @@ from functools import partial
 
 import streamlit as st
 
-from analysis import view_diagonal
 from i18n import LANGUAGES, translator
 from optimizers import OPTIMIZERS, ValidationError
 from scenario import MAX_STEPS, parse_run, parse_scenario
 from surfaces import CUSTOM, SURFACES, FormulaSpec
 from tour import BY_KEY, PRESETS
-from ui.bind import act, bound, choice, page
-from ui.compute import compute, figure_3d, figures, summaries, warm_up
+from ui.bind import NUMBER, act, bound, choice, page
+from ui.compute import compute, figure_3d, figures, warm_up
 from ui.controls import limits_section, runs_section, summary
 from ui.formula import formula_section, show_gradient
 from ui.guard import guarded
@@ -31,8 +30,10 @@ from ui.share import export_section, share_section
 from ui.state import go_to_scene, init_state, on_map_select
 from ui.stepper import step_through
 from ui.studies import fate_section, sweep_section
+from ui.summary import summary_section
 from views.latex import update_rule_latex
-from views.mapfig import CLICK_TRACE
+from views.mapfig import CLICK_TRACE, animation_note
+from views.numbers import count
 from views.text import md
 
 init_state(st.query_params.to_dict())
@@ -82,7 +83,7 @@ with st.sidebar:
     for col, i, axis in ((c1, 0, a), (c2, 1, b)):
         bound(col.number_input, f"start_{'xy'[i]}", float(p.start[i]),
               lambda q, v, i=i: q.start.__setitem__(i, float(q.start[i] if v is None else v)),
-              label=tr("start {axis}", axis=axis), format="%g", min_value=-1e6, max_value=1e6,
+              label=tr("start {axis}", axis=axis), format=NUMBER, min_value=-1e6, max_value=1e6,
               help=tr("Or click anywhere on the map."))
     bound(st.number_input, "steps", int(p.steps), lambda q, v: setattr(q, "steps", int(v or q.steps)), label=tr("Steps"),
           min_value=1, max_value=MAX_STEPS, step=100,
@@ -164,7 +165,7 @@ run_ids = [rid for _, _, rid in valid]
 fit = p.fit
 with st.spinner(tr("Computing trajectories…")):
     results = compute(key)
-    map_fig, diag_fig, view = figures(key, colours, fit, tr, present)
+    map_fig, diag_fig, view = figures(key, colours, fit, tr, present, BY_KEY[scene].inset if scene else 0)
 
 
 def write_link(data: dict) -> None:
@@ -199,10 +200,7 @@ with chart_col:
                             selection_mode="points",
                             config={"scrollZoom": True, "displaylogo": False,
                                     "toImageButtonOptions": {"format": "png", "filename": "descent-lab-frame", "scale": 2}})
-            meta = map_fig.layout.meta
-            note = (tr("Animation: {frames} frames for {steps} steps (every ~{every}th step); the faint line is the whole path.",
-                       frames=meta["frames"], steps=f"{meta['steps']:,}", every=f"{meta['steps'] / (meta['frames'] - 1):,.0f}")
-                    if meta["subsampled"] else tr("Animation: one frame per step ({steps} steps).", steps=f"{meta['steps']:,}"))
+            note = animation_note(map_fig.layout.meta, tr)
             st.caption(note + " " + tr("★ minimum, ○ start, ■ end, ✕ diverged. Click the map to start there; drag to pan, "
                                        "scroll to zoom, double-click to reset. Keys: space plays or pauses, ← → step one frame."))
 st.html(KEYS_JS, unsafe_allow_javascript=True)
@@ -249,7 +247,8 @@ def update_rule_panel():
         st.markdown(f"**{md(r.label)}** — {tr(summary(OPTIMIZERS[r.spec.optimizer]))}")
         st.latex(OPTIMIZERS[r.spec.optimizer].formula)
         if t > n:
-            st.caption(tr("This run stopped after {n} updates.", n=r.steps_taken))
+            st.caption(tr.plural(r.steps_taken, "This run stopped after 1 update.", "This run stopped after {n} updates.",
+                                 n=count(r.steps_taken)))
             continue
         eq, parts, exact = update_rule_latex(r, t, surface.axis_names)
         st.latex(eq)
@@ -265,24 +264,7 @@ with guarded("update rule", tr):
 
 st.subheader(tr("Summary"))
 with guarded("summary", tr):
-    default_tolerance = 1e-3 * view_diagonal(surface)
-    tolerance = bound(st.number_input, "tolerance", float(p.tolerance or default_tolerance),
-                      lambda q, v: setattr(q, "tolerance", None if v is None else float(v)),
-                      label=tr("Tolerance: distance to a minimum that counts as reached"), min_value=0.0, format="%g")
-    tolerance = float(default_tolerance if tolerance is None else tolerance)
-    columns = {"run": tr("run"), "final": tr("final loss"), "distance": tr("distance to nearest minimum"),
-               "steps": tr("steps to within tolerance"), "diverged": tr("diverged at step"), "bursts": tr("bursts"),
-               "longest": tr("longest step"), "at": tr("at step")}
-    rows = []
-    for s in summaries(key, tolerance):
-        rows.append({columns["run"]: s.label, columns["final"]: s.final_loss, columns["distance"]: s.distance,
-                     columns["steps"]: s.steps_to_tolerance, columns["diverged"]: s.diverged_at, columns["bursts"]: s.bursts,
-                     columns["longest"]: s.longest_step, columns["at"]: s.longest_step_at})
-    st.dataframe(rows, hide_index=True, column_config={columns["final"]: st.column_config.NumberColumn(format="%.6g"),
-                                                       columns["distance"]: st.column_config.NumberColumn(format="%.3g"),
-                                                       columns["longest"]: st.column_config.NumberColumn(format="%.3g")})
-    st.caption(tr("A burst is a step ≥ 10× the median of the 50 steps before it (and ≥ 0.5% of the window's diagonal); "
-                  "bursts less than 50 steps apart count once."))
+    summary_section(key, surface, p.tolerance, tr)
 with st.expander(tr("The surface")), guarded("surface", tr):
     st.latex(surface.formula)
     mins = ", ".join(tr("({x}, {y}) with loss {value}", x=f"{m.x:.6g}", y=f"{m.y:.6g}", value=f"{m.value:.6g}")

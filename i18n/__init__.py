@@ -41,6 +41,10 @@ class Translator:
         out = self.table.get(text, text)
         return out.format(**{k: said(v, self) for k, v in values.items()}) if values else out
 
+    def plural(self, count: int, one: str, many: str, /, **values) -> str:
+        """`one` when count is 1, else `many` (English needs both; Chinese says them alike)."""
+        return self(one if count == 1 else many, **values)
+
 
 def translator(lang: str) -> Translator:
     lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE

@@ -2,7 +2,7 @@
 
     python -m i18n.catalog            lists the texts missing from zh-TW.json (and stale ones)
 
-Collected from (1) the source: calls tr("…"), note("…"), Phrase("…") and ValidationError("…") with a literal
+Collected from (1) the source: calls tr("…"), tr.plural(n, "…", "…"), note("…"), Phrase("…") and ValidationError("…") with a literal
 text in app.py, ui/, views/, optimizers/ and scenario.py; (2) the core's own texts: parameter meanings, optimizer
 summaries and sources, surface names and descriptions, critical-point kinds, why a run stopped,
 why a typed formula was refused, the formula examples,
@@ -33,9 +33,9 @@ def source_texts() -> set[str]:
                 continue
             fn = node.func
             name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else None
-            first = node.args[0]
-            if name in CALLS and isinstance(first, ast.Constant) and isinstance(first.value, str):
-                found.add(first.value)
+            texts = node.args[1:3] if name == "plural" else node.args[:1]  # tr.plural(n, one, many)
+            if name in CALLS or name == "plural":
+                found |= {a.value for a in texts if isinstance(a, ast.Constant) and isinstance(a.value, str)}
     return found
 
 

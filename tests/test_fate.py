@@ -220,7 +220,22 @@ def test_the_fate_figure_marks_every_fate():
     assert all(f"minimum {k}" in legend[0.015] for k in (1, 2, 3, 4)) and "still moving" in legend[0.015]
     assert "diverged" in legend[0.03]
     fig = sweep_figure(sweep(s.objective, spec(lr=0.01), [1e-3, 1e-2], "momentum", [0.0, 0.5], 50, minima, 0.05))
-    assert fig.layout.xaxis.type == "log"
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.exponentformat == "power"  # 10⁻⁴, not "100μ"
+
+
+@pytest.mark.parametrize("metric", ["final loss", "steps to converge", "diverged"])
+def test_every_sweep_layer_says_which_cells_diverged_and_how_many(metric):
+    from views.fatefig import DIVERGED_COLOUR, sweep_figure
+    s = get_surface("himmelblau")
+    minima = [(m.x, m.y) for m in s.minima]
+    sw = sweep(s.objective, spec(lr=0.01), [1e-3, 1e-2, 0.05, 0.1], "momentum", [0.0, 0.9], 100, minima, 0.05)
+    gone = int(np.sum(sw.grid("fate") == DIVERGED))
+    assert 0 < gone < 8
+    fig = sweep_figure(sw, metric)
+    legend = [t.name for t in fig.data if t.showlegend is not False and t.type == "scatter" and t.name != "cells"]
+    assert f"diverged: {gone:,}" in legend
+    red = [t for t in fig.data if t.type == "heatmap" and DIVERGED_COLOUR in str(t.colorscale)]
+    assert red  # the diverged cells are drawn red in every layer
     assert MOVING == -2
 
 

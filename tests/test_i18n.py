@@ -56,6 +56,14 @@ def test_english_is_the_source_and_unknown_languages_fall_back():
     assert translator("zh-TW")("step {step} of {total}", step=3, total=9) == "第 3 步，共 9 步"
 
 
+def test_plurals_pick_the_form_and_both_forms_are_in_the_catalog():
+    en, zh = translator("en"), translator("zh-TW")
+    one, many = "This run stopped after 1 update.", "This run stopped after {n} updates."
+    assert en.plural(1, one, many) == one and en.plural(3, one, many, n="3") == "This run stopped after 3 updates."
+    assert zh.plural(1, one, many) == "這個執行在 1 次更新後停止。"
+    assert {one, many} <= source_texts()  # tr.plural(count, one, many): both literals are collected
+
+
 def test_the_table_file_is_valid_sorted_json():
     path = Path(__file__).resolve().parents[1] / "i18n" / "zh-TW.json"
     data = json.loads(path.read_text(encoding="utf-8"))

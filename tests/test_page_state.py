@@ -325,11 +325,11 @@ test_the_page_holds_together = PageMachine.TestCase
 
 
 def test_a_failing_section_fails_alone_says_so_and_is_logged(monkeypatch, no_section_failed):
-    import ui.compute
+    import ui.summary
 
     def broken(*a, **k):
         raise RuntimeError("a bug in the summary")
-    monkeypatch.setattr(ui.compute, "summaries", broken)
+    monkeypatch.setattr(ui.summary, "summaries", broken)
     at = fresh(clear=False)
     assert not at.exception  # no error box: the page is there
     messages = [plain(e.value) for e in at.error]

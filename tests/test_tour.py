@@ -4,7 +4,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from analysis import burst_steps, count_events, step_lengths, summarize, view_diagonal
+from analysis import burst_starts, burst_steps, default_tolerance, step_lengths, summarize, view_diagonal
 from scenario import parse_scenario, run_scenario
 from surfaces import get_surface
 from surfaces.lecture import LECTURE_X, LECTURE_Y, regression_minimum
@@ -12,7 +12,7 @@ from tour import BY_KEY, PRESETS
 
 B_STAR, W_STAR, L_STAR = regression_minimum()
 LECTURE = get_surface("lecture_regression")
-TOL = 1e-3 * view_diagonal(LECTURE)  # the summary table's default tolerance: 0.1 here
+TOL = default_tolerance(LECTURE)  # the summary table's default tolerance: 0.1 here
 
 
 @cache
@@ -123,7 +123,7 @@ def test_plateau_small_gradient_far_from_the_minimum():
     surface = get_surface("plateau")
     assert np.linalg.norm(sgd.grads, axis=1).max() < 0.01
     assert summarize(surface, sgd).distance > 6
-    assert summarize(surface, adam).distance < 1e-3 * view_diagonal(surface)
+    assert summarize(surface, adam).distance < default_tolerance(surface)
 
 
 def test_torch_rmsprop_first_step_is_ten_times_the_lectures():
@@ -133,5 +133,21 @@ def test_torch_rmsprop_first_step_is_ten_times_the_lectures():
 
 
 def test_burst_counting_merges_nearby_steps():
-    assert count_events(np.array([10, 11, 12, 300, 301])) == 2
-    assert count_events(np.array([], dtype=int)) == 0
+    assert burst_starts(np.array([10, 11, 12, 300, 301])).tolist() == [10, 300]
+    assert burst_starts(np.array([10, 61, 300])).tolist() == [10, 61, 300]  # more than 50 steps apart: three
+    assert len(burst_starts(np.array([], dtype=int))) == 0
+
+
+def test_rosenbrock_momentum_zigzags_then_rolls_adam_follows_rmsprop_never_settles():
+    sgd, rmsprop, adam = results("rosenbrock")
+    surface = get_surface("rosenbrock")
+
+    def crossings(r):  # steps where the path jumps from one side of the valley's floor y = x² to the other
+        return np.flatnonzero(np.diff(np.sign(r.points[:, 1] - r.points[:, 0] ** 2)))
+    assert np.count_nonzero(crossings(sgd) < 100) >= 20 and np.count_nonzero(crossings(sgd) >= 1000) == 0
+    s_sgd, s_adam, s_rms = (summarize(surface, r) for r in (sgd, adam, rmsprop))
+    assert s_sgd.steps_to_tolerance < 1300 and s_adam.steps_to_tolerance < 1300
+    assert abs(s_sgd.steps_to_tolerance - s_adam.steps_to_tolerance) < 100  # "arrives as soon"
+    assert s_rms.steps_to_tolerance is None and s_rms.distance == pytest.approx(0.06, abs=0.005)
+    assert step_lengths(rmsprop.points)[-500:].mean() == pytest.approx(0.014, abs=0.001)
+    assert np.count_nonzero(crossings(rmsprop) >= 1000) > 1000  # it keeps jumping across the floor

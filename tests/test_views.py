@@ -122,6 +122,19 @@ def test_diagnostics_rows_share_the_step_axis_and_mark_bursts():
     assert all(a["matches"] == "x6" for a in axes)  # one shared step axis
 
 
+@pytest.mark.parametrize("key", ["burst", "decay", "adam"])
+def test_one_burst_count_in_the_summary_the_step_through_and_the_diagnostics(key):
+    from analysis import summarize, view_diagonal
+    from views.stepfig import bursts_of
+    surface, results = preset_results(key)
+    d = as_json(diagnostics_figure(surface, results, PALETTE))
+    marked = [len(arr(t["x"])) for t in d["data"] if t["name"].endswith(": bursts")]
+    counts = [summarize(surface, r).bursts for r in results]
+    stepper = [len(bursts_of(r, view_diagonal(surface))) for r in results]
+    assert sum(counts) > 0 and counts == stepper
+    assert sorted(marked) == sorted(c for c in counts if c)
+
+
 def test_update_rule_latex_states_the_lecture_spine_with_numbers():
     surface, results = preset_results("rms")
     eq, parts, exact = update_rule_latex(results[0], 1, surface.axis_names)
@@ -138,6 +151,20 @@ def test_surface3d_lifts_every_path():
     d = as_json(surface3d_figure(surface, results, PALETTE))
     assert d["data"][0]["type"] == "surface"
     assert sum(t["type"] == "scatter3d" and t.get("mode") == "lines" for t in d["data"]) == len(results)
+
+
+def test_surface3d_draws_the_paths_above_the_drawn_valley_floor_of_rosenbrock():
+    from views.surface3d import drawn_height
+    surface, results = preset_results("rosenbrock")
+    d = as_json(surface3d_figure(surface, results, PALETTE))
+    xs, ys = arr(d["data"][0]["x"]), arr(d["data"][0]["y"])
+    H = arr(d["data"][0]["z"]).reshape(len(ys), len(xs))
+    paths = [t for t in d["data"] if t["type"] == "scatter3d" and t.get("mode") == "lines"]
+    for t in paths:
+        x, y, z = arr(t["x"]), arr(t["y"]), arr(t["z"])
+        floor = drawn_height(xs, ys, H, x, y)
+        assert np.all(z > floor), t["name"]  # never inside the drawing, even where the true floor is far below
+        assert "customdata" in t  # the hover says the real loss
 
 
 @pytest.mark.parametrize("key", list(BY_KEY))
@@ -164,3 +191,56 @@ def test_animation_tail_follows_the_run_and_stops_where_it_stopped():
     long = Tail(np.arange(200.0).reshape(100, 2), shown)
     x, _, _ = long.frame(15)
     assert x == [2.0 * 2 * j for j in range(15 - TAIL, 16)]  # the last TAIL + 1 frames
+
+
+def test_a_constant_learning_rate_is_drawn_at_its_value_and_a_missing_sigma_is_explained():
+    surface, results = preset_results("stuck")  # SGD, η = 1.1449e-6 throughout
+    d = as_json(diagnostics_figure(surface, results, PALETTE))
+    lr_axis = d["layout"]["yaxis3"]
+    assert lr_axis["type"] == "linear" and lr_axis["tickvals"] == [0, pytest.approx(1.1449e-6)]
+    assert lr_axis["ticktext"] == ["0", "1.1449e-6"]
+    assert lr_axis["range"] == [0, pytest.approx(1.15 * 1.1449e-6)]  # from 0 to just above the value, not −1…1
+    notes = [a["text"] for a in d["layout"]["annotations"]]
+    assert any(n.startswith("no σ_t for SGD") for n in notes)
+    surface, results = preset_results("adam")  # η = 1 and 10⁻⁶ on one log axis; only SGD lacks σ
+    d = as_json(diagnostics_figure(surface, results, PALETTE))
+    assert d["layout"]["yaxis3"]["type"] == "log" and len(d["layout"]["yaxis3"]["tickvals"]) == 2
+    assert [n for n in (a["text"] for a in d["layout"]["annotations"]) if n.startswith("no σ_t")] == [
+        "no σ_t for SGD + momentum 0.9: the rule does not divide by one (σ_t = 1, the step is η_t·m_t)"]
+    surface, results = preset_results("warmup")  # cosine to 0: a linear axis from 0
+    d = as_json(diagnostics_figure(surface, results, PALETTE))
+    assert d["layout"]["yaxis3"]["type"] == "linear" and d["layout"]["yaxis3"]["range"][0] == 0
+
+
+def test_scene_1_shows_its_bounce_in_an_inset_before_play():
+    """On the map the bounce is a vertical line (b hardly moves); the inset plots w against t."""
+    preset = BY_KEY["stuck"]
+    surface, results = preset_results("stuck")
+    fig = as_json(map_figure(surface, results, inset=preset.inset))
+    assert preset.inset == 20 and fig["layout"]["xaxis2"]["range"] == [0, 20]
+    inset = [t for t in fig["data"] if t.get("xaxis") == "x2" and t.get("mode") == "lines+markers"]
+    assert len(inset) == 1
+    w = arr(inset[0]["y"])
+    floor = surface.global_minima[0].y
+    assert len(w) == 21 and np.all(np.diff(np.sign(w - floor)) != 0)  # across the valley floor at every step
+    assert np.ptp(w) > 10  # wall to wall: most of the window's height (w in −5…10)
+    assert "w against step t" in " ".join(a["text"] for a in fig["layout"]["annotations"])
+    assert "xaxis2" not in as_json(map_figure(surface, results))["layout"]  # only where a scene asks for it
+
+
+def test_fit_view_ignores_a_diverging_path_past_where_it_left_and_marks_the_exit():
+    data = dict(BY_KEY["decay"].scenario)
+    data["runs"] = data["runs"] + [{"optimizer": "SGD", "params": {"lr": 1e-3, "momentum": 0.9, "nesterov": True}}]
+    sc = parse_scenario(data)
+    surface, results = sc.surface_obj, run_scenario(sc)
+    gone = results[-1]
+    assert gone.diverged_at is not None and abs(gone.points[-1, 1]) > 1e4  # thrown to w ≈ 21,000 before it stopped
+    (x0, x1), (y0, y1) = fit_view(surface, results)
+    (wx0, wx1), (wy0, wy1) = surface.domain
+    assert y1 - y0 < 2 * (wy1 - wy0) and x1 - x0 < 2 * (wx1 - wx0)  # the other paths keep the map
+    fig = as_json(map_figure(surface, results, view=((x0, x1), (y0, y1))))
+    exits = [a for a in fig["layout"].get("annotations", []) if "left the view at step 1" in a["text"]]
+    assert len(exits) == 1 and exits[0]["y"] == pytest.approx(y1) and x0 <= exits[0]["x"] <= x1  # on the top edge
+    assert "diverged at step 2" in exits[0]["text"]
+    inside = map_figure(surface, results[:2], view=((x0, x1), (y0, y1)))
+    assert not any("left the view" in (a.text or "") for a in inside.layout.annotations)

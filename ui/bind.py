@@ -21,6 +21,7 @@ import streamlit as st
 from .page import Page, normalise
 
 PAGE = "page"
+NUMBER = "%.6g"  # a number box's format: the browser's sprintf prints a plain %g with every digit (0.3333333333333333)
 
 
 def page() -> Page:

@@ -47,12 +47,12 @@ def _results(key: str):
     return run_scenario(parse_scenario(json.loads(key)))
 
 
-def _figures(key: str, colours: tuple, fit: bool, tr, large: bool):
+def _figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int):
     scenario = parse_scenario(json.loads(key))
     surface, results = scenario.surface_obj, compute(key)
     view = fit_view(surface, results) if fit else surface.domain
     map_fig = map_figure(surface, results, list(colours), view, tr=tr, large=large, height=760 if large else 620,
-                         bundles=run_bundles(scenario))
+                         bundles=run_bundles(scenario), inset=inset)
     return map_fig, diagnostics_figure(surface, results, list(colours), tr=tr), view
 
 
@@ -70,13 +70,13 @@ def _results_preset(key: str):
 
 
 @st.cache_resource(max_entries=GENERAL_ENTRIES, show_spinner=False)
-def _figures_general(key: str, colours: tuple, fit: bool, tr, large: bool):
-    return _figures(key, colours, fit, tr, large)
+def _figures_general(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int):
+    return _figures(key, colours, fit, tr, large, inset)
 
 
 @st.cache_resource(max_entries=PRESET_ENTRIES, show_spinner=False)
-def _figures_preset(key: str, colours: tuple, fit: bool, tr, large: bool):
-    return _figures(key, colours, fit, tr, large)
+def _figures_preset(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int):
+    return _figures(key, colours, fit, tr, large, inset)
 
 
 def _tier(key: str) -> str:
@@ -90,9 +90,10 @@ def compute(key: str):
     return (_results_preset if _tier(key) == "preset" else _results_general)(key)
 
 
-def figures(key: str, colours: tuple, fit: bool, tr, large: bool):
-    """(map figure, diagnostics figure, view) for a scenario, its run colours and view options."""
-    return (_figures_preset if _tier(key) == "preset" else _figures_general)(key, colours, fit, tr, large)
+def figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int = 0):
+    """(map figure, diagnostics figure, view) for a scenario, its run colours and view options
+    (inset: the scene's, see map_figure)."""
+    return (_figures_preset if _tier(key) == "preset" else _figures_general)(key, colours, fit, tr, large, inset)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -133,7 +134,7 @@ def _warm_all() -> None:
         for p in PRESETS:
             data = preset_scenario(p, tr)
             colours = tuple(PALETTE[i % len(PALETTE)] for i in range(len(data["runs"])))
-            figures(scenario_key(data), colours, p.fit_view, tr, False)
+            figures(scenario_key(data), colours, p.fit_view, tr, False, p.inset)
 
 
 GC_PERIOD = 30.0  # s

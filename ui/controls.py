@@ -17,7 +17,7 @@ from surfaces.parse import MAX_LENGTH
 from views.export import MAX_EXPORT_FRAMES, SIZE
 from views.text import md
 
-from .bind import act, bound, choice
+from .bind import NUMBER, act, bound, choice
 from .link import MAX_PARAM_CHARS
 from .page import (
     MAX_PAGE_RUNS,
@@ -77,7 +77,7 @@ def param_widget(run: Run, name: str, spec, schedule: bool = False, tr=ENGLISH):
         pair = list(value) if isinstance(value, (list, tuple)) and len(value) == 2 else list(spec.default)
         for i, col in enumerate((c1, c2)):
             bound(col.number_input, f"{key}.{i}", _float(pair[i]), _set_param(run.id, name, i, schedule),
-                  label=f"{label}[{i}]", format="%g", help=help_, min_value=low)
+                  label=f"{label}[{i}]", format=NUMBER, help=help_, min_value=low)
     elif spec.kind == "ints":
         text = ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value or "")
         bound(st.text_input, key, text, lambda page, t: write(page, parse_ints(t)), label=label,
@@ -87,7 +87,7 @@ def param_widget(run: Run, name: str, spec, schedule: bool = False, tr=ENGLISH):
         bound(st.number_input, key, None if value is None else int(value), write, label=label, step=1,
               min_value=int(low) if low is not None else None, help=help_, placeholder=placeholder)
     else:
-        bound(st.number_input, key, _float(value), write, label=label, format="%g", help=help_,
+        bound(st.number_input, key, _float(value), write, label=label, format=NUMBER, help=help_,
               min_value=float(low) if low is not None else None, placeholder=tr("default"))
 
 
@@ -125,7 +125,7 @@ def run_editor(page, run: Run, steps: int, tr=ENGLISH) -> None:
     if run.warmup_steps:
         bound(st.number_input, f"run{rid}.warmup_factor", float(run.warmup_factor),
               _set(rid, "warmup_factor", lambda v: float(WARMUP_FACTOR if v is None else v)),
-              label=tr("Warm-up start factor"), min_value=1e-12, max_value=1.0, format="%g")
+              label=tr("Warm-up start factor"), min_value=1e-12, max_value=1.0, format=NUMBER)
     gradient_options(run, tr)
     c1, c2 = st.columns([3, 1])
     bound(c1.text_input, f"run{rid}.label", run.label, _set(rid, "label", lambda v: (v or "").strip()[:MAX_LABEL]),
@@ -147,7 +147,7 @@ def gradient_options(run: Run, tr=ENGLISH) -> None:
     rid = run.id
     with st.popover(tr("Gradient: noise, clipping"), width="stretch"):
         bound(st.number_input, f"run{rid}.noise", float(run.noise_std), _set(rid, "noise_std", lambda v: float(v or 0.0)),
-              label=tr("Noise std (0: exact gradient)"), min_value=0.0, max_value=1e12, format="%g",
+              label=tr("Noise std (0: exact gradient)"), min_value=0.0, max_value=1e12, format=NUMBER,
               help=tr("Adds N(0, std²) to each coordinate of the gradient at every step, like a minibatch."))
         if run.noise_std > 0:
             a, b = st.columns(2)
@@ -163,7 +163,7 @@ def gradient_options(run: Run, tr=ENGLISH) -> None:
             bound(st.number_input, f"run{rid}.clip_value", float(run.clip_value),
                   _set(rid, "clip_value", lambda v: float(1.0 if v is None else v)),
                   label=tr("max_norm") if run.clip == "max_norm" else tr("clip_value"), min_value=1e-12, max_value=1e12,
-                  format="%g")
+                  format=NUMBER)
 
 
 def runs_section(page, check, tr=ENGLISH):

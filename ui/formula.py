@@ -12,7 +12,7 @@ from surfaces.custom import DEFAULT_FORMULA, EXAMPLES
 from surfaces.parse import FUNCTIONS, MAX_LENGTH
 from views.text import md
 
-from .bind import bound, choice
+from .bind import NUMBER, bound, choice
 from .page import formula_spec as _formula_spec
 
 
@@ -58,7 +58,7 @@ def formula_section(page, tr) -> FormulaSpec:
     labels = (tr("x from"), tr("x to"), tr("y from"), tr("y to"))
     for i, (col, label) in enumerate(zip((c1, c2, c1, c2), labels)):
         bound(col.number_input, f"formula_{('x0', 'x1', 'y0', 'y1')[i]}", float(page.formula_domain[i]), _set_domain(i), label=label,
-              format="%g", min_value=-1e6, max_value=1e6)
+              format=NUMBER, min_value=-1e6, max_value=1e6)
     last = page.surface
     try:
         _formula_spec(page.formula_text, page.formula_domain)

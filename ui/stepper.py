@@ -52,7 +52,10 @@ def step_through(results, run_ids, surface, view, colours, tr, large: bool = Fal
     cols[3].button(tr("End ▶|"), key="step_last", on_click=_go(last), shortcut="End", width="stretch")
     cols[4].button(tr("Next burst ⚡"), key="step_burst", on_click=_go(int(later[0]) if len(later) else t),
                    shortcut="B", disabled=not len(later), width="stretch",
-                   help=tr("Jump to the next step that is ≥ 10× the median of the 50 before it ({n} in this run).", n=len(bursts)))
+                   help=(tr("Jump to the start of the next burst: a step ≥ 10× the median of the 50 before it (1 burst in this run, "
+                           "as in the summary).") if len(bursts) == 1 else
+                        tr("Jump to the start of the next burst: a step ≥ 10× the median of the 50 before it ({n} bursts in "
+                           "this run, as in the summary).", n=len(bursts))))
     bound(cols[5].number_input, "step_t", t, _set_t, label=tr("Update t"), min_value=1, max_value=last,
           label_visibility="collapsed")
 

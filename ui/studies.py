@@ -17,9 +17,10 @@ from optimizers import OPTIMIZERS, ValidationError
 from optimizers.fate import MAX_MAP, MAX_SWEEP, SECOND, sweep_params, with_value
 from scenario import MAX_MAP_STEPS, parse_scenario, run_fate_map, run_sweep
 from views.fatefig import METRICS, fate_figure, sweep_figure
+from views.numbers import sig
 from views.text import md
 
-from .bind import bound, choice, page
+from .bind import NUMBER, bound, choice, page
 from .state import add_run_from, set_start
 
 _CACHE: OrderedDict = OrderedDict()  # (kind, scenario JSON) → result, for every session; bounded
@@ -129,10 +130,12 @@ def fate_section(scenario, run_ids, surface, tr) -> dict | None:
     st.plotly_chart(fate_figure(surface, fm, minima, layer=fate.settings["layer"], tr=tr), key="fate_chart",
                     on_select=_on_fate_click, selection_mode="points", theme=None, config={"displaylogo": False})
     counts = {tr("diverged"): int(np.sum(fm.outcome.fate == -1)), tr("still moving"): int(np.sum(fm.outcome.fate == -2))}
-    st.caption(tr("{n} starts × {steps} steps with run {run}'s settings; reached a minimum (within {tol}) when it ends "
-                  "there; {diverged} diverged, {moving} still moving. Click a cell to start the page's runs there.",
+    st.caption(tr.plural(full["steps"], "{n} starts × 1 step with run {run}'s settings; reached a minimum (within {tol}) when it "
+                         "ends there; {diverged} diverged, {moving} still moving. Click a cell to start the page's runs there.",
+                         "{n} starts × {steps} steps with run {run}'s settings; reached a minimum (within {tol}) when it ends "
+                         "there; {diverged} diverged, {moving} still moving. Click a cell to start the page's runs there.",
                   n=f"{len(fm.outcome.fate):,}", steps=f"{full['steps']:,}", run=run + 1,
-                  tol=f"{full['tolerance']:.3g}", diverged=f"{counts[tr('diverged')]:,}", moving=f"{counts[tr('still moving')]:,}"))
+                  tol=sig(full["tolerance"], 3), diverged=f"{counts[tr('diverged')]:,}", moving=f"{counts[tr('still moving')]:,}"))
     return settings
 
 
@@ -175,13 +178,13 @@ def sweep_section(scenario, run_ids, tr) -> dict | None:
            label=tr("Show"), fmt=tr)
     lr, values = sweep.settings["lr"], sweep.settings["values"]
     d = st.columns(6)
-    bound(d[0].number_input, "sweep.lr0", float(lr[0]), _axis(0, 0), label=tr("lr from"), min_value=1e-12, max_value=1e6, format="%g")
-    bound(d[1].number_input, "sweep.lr1", float(lr[1]), _axis(0, 1), label=tr("lr to"), min_value=1e-12, max_value=1e6, format="%g")
+    bound(d[0].number_input, "sweep.lr0", float(lr[0]), _axis(0, 0), label=tr("lr from"), min_value=1e-12, max_value=1e6, format=NUMBER)
+    bound(d[1].number_input, "sweep.lr1", float(lr[1]), _axis(0, 1), label=tr("lr to"), min_value=1e-12, max_value=1e6, format=NUMBER)
     bound(d[2].number_input, "sweep.lr2", int(lr[2]), _axis(0, 2, True), label=tr("lr values"), min_value=1, max_value=MAX_SWEEP)
     bound(d[3].number_input, f"sweep.v0.{param}", float(values[0]), _axis(1, 0), label=tr("{name} from", name=param),
-          min_value=-1e6, max_value=1e6, format="%g")
+          min_value=-1e6, max_value=1e6, format=NUMBER)
     bound(d[4].number_input, f"sweep.v1.{param}", float(values[1]), _axis(1, 1), label=tr("{name} to", name=param),
-          min_value=-1e6, max_value=1e6, format="%g")
+          min_value=-1e6, max_value=1e6, format=NUMBER)
     bound(d[5].number_input, "sweep.v2", int(values[2]), _axis(1, 2, True), label=tr("{name} values", name=param),
           min_value=1, max_value=MAX_SWEEP)
     settings = {"run": run, "param": param, "lr": list(lr), "values": list(values),
@@ -201,6 +204,7 @@ def sweep_section(scenario, run_ids, tr) -> dict | None:
     st.plotly_chart(sweep_figure(sw, sweep.settings["metric"], tr=tr), key="sweep_chart", theme=None, selection_mode="points",
                     on_select=lambda: _on_sweep_click(spec.optimizer, dict(spec.params), param),
                     config={"displaylogo": False})
-    st.caption(tr("{n} runs of {steps} steps from the page's start; click a cell to add that run to the page.",
+    st.caption(tr.plural(full["steps"], "{n} runs of 1 step from the page's start; click a cell to add that run to the page.",
+                         "{n} runs of {steps} steps from the page's start; click a cell to add that run to the page.",
                   n=f"{len(sw.outcome.fate):,}", steps=f"{full['steps']:,}"))
     return settings

@@ -13,10 +13,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis import burst_steps, step_lengths, view_diagonal
+from analysis import bursts, step_lengths, view_diagonal
 from i18n import ENGLISH
 from surfaces import Surface
 
+from .numbers import sig
 from .rawfig import RawFigure, typed
 from .sampling import curve_indices
 from .text import plotly_text
@@ -39,6 +40,27 @@ def _grid_layout(titles: tuple[str, ...]) -> str:
     language and surface kind (plotly validates it all, ~20 ms), copied for each figure."""
     fig = make_subplots(rows=len(ROWS), cols=1, shared_xaxes=True, vertical_spacing=0.035, subplot_titles=titles)
     return json.dumps(fig.to_dict()["layout"])
+
+
+def _lr_axis(rates) -> dict:
+    """The η_t row's axis. On plotly's automatic axis a constant η sits alone on a −1…1 scale and
+    reads as 0. So: linear from 0 (a schedule's rise and decay keep their shape), each constant
+    rate's value on a tick of its own; log only when the runs' rates are over 100× apart (η = 1
+    beside η = 10⁻⁶), where a linear axis would flatten the small one onto 0."""
+    rates = [np.asarray(r, float).ravel() for r in rates]
+    rates = [r[np.isfinite(r)] for r in rates]
+    rates = [r for r in rates if len(r)]
+    if not rates:
+        return {}
+    lo, hi = min(float(r.min()) for r in rates), max(float(r.max()) for r in rates)
+    levels = np.unique(np.concatenate(rates))
+    ticks = {"tickvals": levels.tolist(), "ticktext": [sig(v, 5) for v in levels]} if len(levels) <= 3 else {}
+    peaks = [float(r.max()) for r in rates]
+    if lo > 0 and max(peaks) > 100 * min(peaks):
+        return {"type": "log", "range": [np.log10(lo) - 0.3, np.log10(hi) + 0.3], **ticks}
+    if ticks:
+        ticks = {"tickvals": [0.0, *ticks["tickvals"]], "ticktext": ["0", *ticks["ticktext"]]}
+    return {"type": "linear", "range": [min(lo, 0.0), 1.15 * hi if hi > 0 else 1.0], **ticks}
 
 
 def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr=ENGLISH) -> go.Figure:
@@ -79,9 +101,9 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr
                 add(5, r.effective_lr[:, j], c, f"{name} η/σ[{j}]", g, dash)
         lengths = step_lengths(r.points)
         add(6, lengths, c, name, g, steps=np.arange(1, len(lengths) + 1))
-        bursts = burst_steps(lengths, scale)
-        if len(bursts):
-            shown = bursts[:: max(1, len(bursts) // 400)]
+        starts = bursts(lengths, scale)  # the summary's bursts, each marked where it begins
+        if len(starts):
+            shown = starts[:: max(1, len(starts) // 400)]
             traces.append({"type": "scatter", "x": typed(shown + 1), "y": typed(lengths[shown]), "mode": "markers",
                            "name": f"{name}: {tr('bursts')}", "legendgroup": g, "showlegend": False,
                            "marker": {"symbol": "x", "size": 8, "color": "#D00000"},
@@ -97,6 +119,13 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr
         y["exponentformat"] = "power"
         if row != 3:
             y["type"] = "log"
+    layout["yaxis3"].update(_lr_axis([r.lr for r in results]))
+    without = [plotly_text(r.label) for r in results if r.sigma is None]
+    if without:  # an empty row must say why it is empty
+        layout["annotations"].append({
+            "text": tr("no σ_t for {runs}: the rule does not divide by one (σ_t = 1, the step is η_t·m_t)", runs=", ".join(without)),
+            "xref": "x4 domain", "yref": "y4 domain", "x": 0.01, "y": 0.95 if len(without) < len(results) else 0.5,
+            "xanchor": "left", "showarrow": False, "font": {"size": 12, "color": "#444444"}, "bgcolor": "rgba(255,255,255,0.8)"})
     layout[f"xaxis{len(ROWS)}"]["title"] = {"text": tr("step t")}
     layout.update(height=height, margin=dict(l=60, r=20, t=70, b=40), hovermode="x unified", shapes=shapes,
                   legend=dict(orientation="h", yanchor="bottom", y=1.03, x=0))

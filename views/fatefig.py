@@ -93,6 +93,7 @@ METRICS = ("final loss", "steps to converge", "diverged")
 
 def sweep_figure(sw, metric: str = "final loss", tr=ENGLISH, height: int = 480) -> go.Figure:
     """A heatmap over (learning rate, second parameter): final loss (log), steps to converge, or diverged."""
+    fate = sw.grid("fate")
     if metric == "steps to converge":
         z, title, scale = sw.grid("steps"), tr("steps to converge"), "Viridis"
     elif metric == "diverged":
@@ -101,18 +102,30 @@ def sweep_figure(sw, metric: str = "final loss", tr=ENGLISH, height: int = 480) 
         with np.errstate(all="ignore"):
             z = np.log10(np.where(sw.grid("fate") == DIVERGED, np.nan, np.abs(sw.grid("loss"))) + 1e-300)
         title, scale = tr("final loss (log10)"), "Viridis"
-    fate = sw.grid("fate")
     status = np.where(fate == DIVERGED, tr("diverged"), np.where(fate == MOVING, tr("still moving"), tr("converged")))
     hover = np.array([f"lr = {lr:.4g}<br>{sw.name} = {v:.4g}<br>{st}<br>{tr('final loss')} = {loss:.4g}<br>{tr('click: add this run')}"
                       for v, row_s, row_l in zip(sw.values, status, sw.grid("loss")) for lr, st, loss in zip(sw.lrs, row_s, row_l)],
                      dtype=object).reshape(fate.shape)
     fig = go.Figure(go.Heatmap(x=sw.lrs, y=sw.values, z=z, colorscale=scale, colorbar=dict(title=title), hoverinfo="skip",
                                showscale=metric != "diverged"))
+    gone = fate == DIVERGED
+    if metric != "diverged" and gone.any():  # those cells have no loss or step count: red, not a silent gap
+        fig.add_trace(go.Heatmap(x=sw.lrs, y=sw.values, z=np.where(gone, 1.0, np.nan), colorscale=[[0, DIVERGED_COLOUR], [1, DIVERGED_COLOUR]],
+                                 showscale=False, hoverinfo="skip"))
+    legend = [(tr("diverged"), DIVERGED_COLOUR, int(gone.sum()))]
+    if metric == "diverged":
+        legend.append((tr("did not diverge"), "#EEEEEE", int((~gone).sum())))
+    for name, colour, n in legend:
+        if n:
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{name}: {n:,}", hoverinfo="skip",
+                                     marker=dict(symbol="square", size=12, color=colour, line=dict(color="#555555", width=1))))
     X, Y = np.meshgrid(sw.lrs, sw.values)
     fig.add_trace(go.Scatter(x=X.ravel(), y=Y.ravel(), mode="markers", marker=dict(size=12, opacity=0), showlegend=False,
                              text=hover.ravel(), hovertemplate="%{text}<extra></extra>", name="cells"))
-    fig.update_layout(height=height, margin=dict(l=60, r=20, t=30, b=40), xaxis=dict(type="log", title=tr("learning rate (lr)")),
-                      yaxis=dict(title=sw.name), clickmode="event+select")
+    fig.update_layout(height=height, margin=dict(l=60, r=20, t=30, b=40), xaxis=dict(type="log", title=tr("learning rate (lr)"),
+                                                                                 exponentformat="power"),
+                      yaxis=dict(title=sw.name, exponentformat="power"), clickmode="event+select",
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     return fig
 
 

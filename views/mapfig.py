@@ -6,13 +6,17 @@ points) and every frame carries only the last few positions of each run, not the
 """
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 from i18n import ENGLISH
 from surfaces import Surface
 
 from .background import ColourScale, data_uri, render_png
+from .numbers import count, sig
 from .rawfig import RawFigure
 from .sampling import MAX_FRAMES, frame_steps, path_indices
 from .text import plotly_text
@@ -25,12 +29,36 @@ CLICK_GRID = 41  # transparent points that catch clicks (Plotly reports clicks o
 CLICK_TRACE = 1  # index of that grid among the figure's traces (after the colour-bar trace)
 
 
+LEAVING = 3.0  # a diverging run counts for the fitted view only while it is within this × the window
+
+
+def _inside(points: np.ndarray, view) -> np.ndarray:
+    (x0, x1), (y0, y1) = view
+    return (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+
+
+def _scaled(view, factor: float):
+    return tuple(((a + b) / 2 - factor * (b - a) / 2, (a + b) / 2 + factor * (b - a) / 2) for a, b in view)
+
+
+def fitted_part(result, window) -> np.ndarray:
+    """The points of a run that the fitted view shows: all of a run that converges or wanders; of a
+    diverging run, only its points before it first leaves LEAVING × the window (on its way to
+    infinity, its last finite points would shrink every other path to a dot)."""
+    p = result.points[np.all(np.isfinite(result.points), axis=1)] if len(result.points) else result.points
+    if result.diverged_at is not None and len(p):
+        out = np.flatnonzero(~_inside(p, _scaled(window, LEAVING)))
+        p = p[: out[0]] if len(out) else p
+    return p
+
+
 def fit_view(surface: Surface, results, margin: float = 0.06, limit: float = 10.0):
-    """A view containing the surface window and every (finite) path, at most `limit`× the window."""
+    """A view containing the surface window and every path (a diverging one up to where it leaves,
+    fitted_part), at most `limit`× the window."""
     (x0, x1), (y0, y1) = surface.domain
     xs, ys = [x0, x1], [y0, y1]
     for r in results:
-        p = r.points[np.all(np.isfinite(r.points), axis=1)] if len(r.points) else r.points
+        p = fitted_part(r, surface.domain)
         if len(p):
             xs += [float(p[:, 0].min()), float(p[:, 0].max())]
             ys += [float(p[:, 1].min()), float(p[:, 1].max())]
@@ -40,6 +68,38 @@ def fit_view(surface: Surface, results, margin: float = 0.06, limit: float = 10.
     c, d = max(min(ys), cy - wy / 2), min(max(ys), cy + wy / 2)
     mx, my = (b - a) * margin, (d - c) * margin
     return (a - mx, b + mx), (c - my, d + my)
+
+
+def exit_point(points: np.ndarray, view):
+    """(t, the point on the view's edge where the step t−1 → t crosses it) for the first point t
+    of a path outside the view; None if the path stays inside or starts outside. `points` are
+    finite (a diverged run's path ends at its last finite point)."""
+    inside = _inside(points, view)
+    if len(points) < 2 or not inside[0] or inside.all():
+        return None
+    t = int(np.argmin(inside))
+    a, d = points[t - 1], points[t] - points[t - 1]
+    s = 1.0
+    for i, (lo, hi) in enumerate(view):
+        if d[i] > 0 and points[t, i] > hi:
+            s = min(s, (hi - a[i]) / d[i])
+        elif d[i] < 0 and points[t, i] < lo:
+            s = min(s, (lo - a[i]) / d[i])
+    return t, a + s * d
+
+
+def animation_note(meta: dict, tr=ENGLISH) -> str:
+    """The caption under the map: how its frames relate to the run's steps (meta: map_figure's)."""
+    frames, steps = meta["frames"], meta["steps"]
+    if not meta["subsampled"]:
+        return tr.plural(steps, "Animation: one frame per step (1 step).", "Animation: one frame per step ({steps} steps).",
+                         steps=count(steps))
+    every = steps / (frames - 1)
+    if every < 1.5:
+        return tr("Animation: {frames} frames for {steps} steps, nearly one frame per step; the faint line is the whole path.",
+                  frames=count(frames), steps=count(steps))
+    return tr("Animation: {frames} frames for {steps} steps, one frame about every {every} steps; the faint line is the "
+              "whole path.", frames=count(frames), steps=count(steps), every=sig(every, 2))
 
 
 def _fmt(v: float) -> str:
@@ -92,11 +152,14 @@ def _draw_bundle(fig, main, members, colour, k, tr):
 
 
 def map_figure(surface: Surface, results, colours=None, view=None, max_frames: int = MAX_FRAMES,
-               height: int = 620, png_size=(480, 400), tr=ENGLISH, large: bool = False, bundles=None) -> go.Figure:
+               height: int = 620, png_size=(480, 400), tr=ENGLISH, large: bool = False, bundles=None,
+               inset: int = 0) -> go.Figure:
     """The contour map with every run animated together. `results`: engine RunResults.
     large: presentation mode (big fonts, markers and lines for a projector).
     bundles: {run index: [results of the same run with other noise seeds]}: drawn as faint paths
-    with the mean path over all the seeds in bold (a static layer, not animated)."""
+    with the mean path over all the seeds in bold (a static layer, not animated).
+    inset: > 0 draws, in the map's corner, the coordinate that moves most against the step t for the
+    first `inset` steps (a bounce across a narrow valley is a line on the map, a zig-zag here)."""
     k = 1.6 if large else 1.0  # size factor
     view = view or surface.domain
     colours = colours or [PALETTE[i % len(PALETTE)] for i in range(len(results))]
@@ -136,6 +199,13 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
         fig.add_trace(go.Scatter(x=[pts[0, 0]], y=[pts[0, 1]], mode="markers", legendgroup=group, showlegend=False,
                                  marker=dict(symbol="circle-open", size=12 * k, color=c, line=dict(width=2.5 * k)),
                                  hovertemplate=f"{plotly_text(r.label)}: {tr('start')}<extra></extra>"))
+        left = exit_point(pts, view) if r.diverged_at is not None else None
+        if left is not None and not _inside(pts[-1:], view)[0]:  # its ✕ is off the map: say where it went
+            step, (ex, ey) = left
+            fig.add_annotation(x=ex, y=ey, ax=ex + 0.3 * ((x0 + x1) / 2 - ex), ay=ey + 0.3 * ((y0 + y1) / 2 - ey), axref="x", ayref="y",
+                               text="✕ " + tr("left the view at step {step}; diverged at step {last}", step=step, last=r.diverged_at),
+                               showarrow=True, arrowhead=2, arrowcolor="#D00000", arrowwidth=2, standoff=2, startstandoff=0,
+                               bgcolor="rgba(255,255,255,0.9)", bordercolor="#D00000", font=dict(color="#A00000", size=round(12 * k)))
         if r.diverged_at is not None:
             fig.add_trace(go.Scatter(x=[pts[-1, 0]], y=[pts[-1, 1]], mode="markers+text", legendgroup=group, showlegend=False,
                                      marker=dict(symbol="x", size=16 * k, color="#D00000", line=dict(color="white", width=1.5)),
@@ -196,6 +266,8 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
         plot_bgcolor="#dddddd",
         meta=dict(frames=len(shown), steps=n_steps, subsampled=subsampled),
     )
+    if inset:
+        _add_inset(fig, surface, results, colours, inset, tr, k)
     fig.raw_frames = frames
     fig.raw_layout = dict(
         updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-0.2 if large else -0.13, xanchor="left",
@@ -205,6 +277,51 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
                       yanchor="top", pad=dict(t=10, b=0),
                       currentvalue=dict(prefix=tr("step") + " ", font=dict(size=round(13 * k))), transition=dict(duration=0))])
     return fig
+
+
+def _png(image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+INSET_X, INSET_Y = (0.06, 0.42), (0.64, 0.93)  # the inset's place in the map (fractions of the plot area)
+WHITE = data_uri(_png(Image.new("RGB", (1, 1), "white")))
+
+
+def _add_inset(fig, surface: Surface, results, colours, steps: int, tr, k: float) -> None:
+    """The coordinate that moves most (relative to the window) against t = 0..steps, every run."""
+    (x0, x1), (y0, y1) = surface.domain
+    size = np.array([x1 - x0, y1 - y0])
+    heads = [r.points[: steps + 1] for r in results if len(r.points)]
+    if not heads:
+        return
+    spread = np.max([np.ptp(h, axis=0) / size for h in heads], axis=0)
+    axis = int(np.argmax(spread))
+    name = surface.axis_names[axis]
+    # A white card under the inset: a picture in the inset's subplot (a filled shape would be drawn
+    # either under the map's picture or over the inset's lines), its frame a shape on top.
+    (px0, px1), (py0, py1) = (INSET_X[0] - 0.05, INSET_X[1] + 0.01), (INSET_Y[0] - 0.09, INSET_Y[1] + 0.065)
+    wx, wy = INSET_X[1] - INSET_X[0], INSET_Y[1] - INSET_Y[0]  # in the inset's own layer: over the map, under its lines
+    fig.add_layout_image(source=WHITE, xref="x2 domain", yref="y2 domain", x=(px0 - INSET_X[0]) / wx, y=(py1 - INSET_Y[0]) / wy,
+                         sizex=(px1 - px0) / wx, sizey=(py1 - py0) / wy, sizing="stretch", layer="below", opacity=0.92)
+    fig.add_shape(type="rect", xref="paper", yref="paper", x0=px0, x1=px1, y0=py0, y1=py1, line=dict(color="#444444", width=1))
+    for m in surface.global_minima[:1]:
+        fig.add_trace(go.Scatter(x=[0, steps], y=[(m.x, m.y)[axis]] * 2, xaxis="x2", yaxis="y2", mode="lines", showlegend=False,
+                                 line=dict(color="#444444", width=1, dash="dot"), hoverinfo="skip"))
+    for r, c in zip(results, colours):
+        head = r.points[: steps + 1, axis]
+        fig.add_trace(go.Scatter(x=np.arange(len(head)), y=head, xaxis="x2", yaxis="y2", mode="lines+markers", showlegend=False,
+                                 line=dict(color=c, width=1.5 * k), marker=dict(size=4 * k, color=c),
+                                 hovertemplate=f"{plotly_text(r.label)}<br>{tr('step')} %{{x}}<br>{name} = %{{y:.5g}}<extra></extra>"))
+    fig.update_layout(
+        plot_bgcolor="rgba(0,0,0,0)",  # with a second subplot plotly draws the background over the map's picture
+        xaxis2=dict(domain=list(INSET_X), anchor="y2", range=[0, steps], showgrid=False, zeroline=False,
+                    title=dict(text=tr("step t"), standoff=2), tickfont=dict(size=round(10 * k))),
+        yaxis2=dict(domain=list(INSET_Y), anchor="x2", showgrid=False, zeroline=False, nticks=4, tickfont=dict(size=round(10 * k))))
+    fig.add_annotation(xref="paper", yref="paper", x=px0 + 0.005, y=py1 - 0.005, xanchor="left", yanchor="top",
+                       showarrow=False, font=dict(size=round(12 * k), color="#222222"),
+                       text=tr("{axis} against step t, the first {n} steps (dotted: the minimum)", axis=name, n=steps))
 
 
 class Tail:

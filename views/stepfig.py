@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from analysis import BURST_WINDOW, burst_steps, recent_median, step_lengths
+from analysis import BURST_WINDOW, burst_steps, bursts, recent_median, step_lengths
 from i18n import ENGLISH
 
 from .background import data_uri, render_png
@@ -57,8 +57,8 @@ CAUSES = {  # the page translates these (i18n)
 
 
 def bursts_of(result, scale: float) -> np.ndarray:
-    """1-based update numbers of the run's burst steps (analysis.burst_steps)."""
-    return burst_steps(step_lengths(result.points), scale) + 1
+    """1-based update numbers at which the run's bursts begin (analysis.bursts: the summary's count)."""
+    return bursts(step_lengths(result.points), scale) + 1
 
 
 def explain_step(result, t: int, domain, axes: tuple[str, str] = ("x", "y")) -> StepExplain:
@@ -73,7 +73,7 @@ def explain_step(result, t: int, domain, axes: tuple[str, str] = ("x", "y")) -> 
     sigma = result.sigma[k].copy() if result.sigma is not None else None
     eff = np.broadcast_to(np.asarray(result.effective_lr[k], float), (2,)).copy() if sigma is not None else None
     lengths = step_lengths(result.points)
-    burst = bool(np.isin(t, bursts_of(result, scale)))
+    burst = bool(np.isin(k, burst_steps(lengths, scale)))  # any long step of a burst, not only its first
     median = recent_median(lengths)[k] if len(lengths) > k else np.nan
     ratio = float(lengths[k] / median) if np.isfinite(median) and median > 0 else None
     cause = None

@@ -1,0 +1,27 @@
+"""The summary table: each run's outcome in numbers a person reads, under a tolerance the user sets."""
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis import BURST_FACTOR, BURST_MIN_FRACTION, BURST_WINDOW, default_tolerance
+from views.numbers import count, sig
+
+from .bind import NUMBER, bound
+from .compute import summaries
+
+
+def summary_section(key: str, surface, tolerance: float | None, tr) -> None:
+    """key: the scenario's cache key; tolerance: the page's (None: the surface's default)."""
+    tolerance = bound(st.number_input, "tolerance", float(tolerance or default_tolerance(surface)),
+                      lambda q, v: setattr(q, "tolerance", None if v is None else float(v)),
+                      label=tr("Tolerance: distance to a minimum that counts as reached"), min_value=0.0, format=NUMBER)
+    tolerance = float(default_tolerance(surface) if tolerance is None else tolerance)
+    rows = [{tr("run"): s.label, tr("final loss"): sig(s.final_loss, 6), tr("distance to nearest minimum"): sig(s.distance, 3),
+             tr("steps to within tolerance"): count(s.steps_to_tolerance), tr("diverged at step"): count(s.diverged_at),
+             tr("bursts"): count(s.bursts), tr("longest step"): sig(s.longest_step, 3), tr("at step"): count(s.longest_step_at)}
+            for s in summaries(key, tolerance)]
+    numeric = list(rows[0])[1:] if rows else []
+    st.dataframe(rows, hide_index=True, column_config={c: st.column_config.TextColumn(alignment="right") for c in numeric})
+    st.caption(tr("“—”: none (no minimum reached, no divergence, no burst). A burst is a step ≥ {factor}× the median of the "
+                  "{window} steps before it (and ≥ {fraction}% of the window's diagonal); long steps less than {window} steps "
+                  "apart are one burst.", factor=f"{BURST_FACTOR:g}", window=BURST_WINDOW, fraction=f"{100 * BURST_MIN_FRACTION:g}"))
