@@ -48,8 +48,9 @@ def core_texts() -> set[str]:
     from tour import PRESETS
     from ui.controls import summary
     from views.stepfig import CAUSES
+    from views.toolbar import TEXTS as TOOLBAR
 
-    found = set(REASONS.values()) | set(CAUSES.values()) | set(MESSAGES.values()) | set(EXAMPLES) | set(WORDS)
+    found = set(REASONS.values()) | set(CAUSES.values()) | set(MESSAGES.values()) | set(EXAMPLES) | set(WORDS) | set(TOOLBAR)
     typed = formula_surface("x^2")
     found |= {typed.title, typed.reference}
     for registry in (OPTIMIZERS, SCHEDULES):
@@ -58,7 +59,7 @@ def core_texts() -> set[str]:
     for cls in OPTIMIZERS.values():
         found |= {summary(cls), cls.source}
     for s in SURFACES.values():
-        found |= {s.title, s.description} | {p.kind for p in s.critical_points}
+        found |= {s.title, s.description} | {p.kind for p in s.critical_points} | ({s.reference} - {""})
     for p in PRESETS:
         found |= {p.name, p.text} | {r["label"] for r in p.scenario["runs"] if r.get("label")}
     return found

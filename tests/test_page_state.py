@@ -342,6 +342,23 @@ def test_a_failing_section_fails_alone_says_so_and_is_logged(monkeypatch, no_sec
     no_section_failed.records.clear()  # seen: the net caught it (any other would fail this test)
 
 
+def test_a_failure_outside_every_section_is_said_in_the_pages_language_and_logged(monkeypatch, no_section_failed):
+    import ui.compute
+
+    def broken(*a, **k):
+        raise RuntimeError("a bug in the figures")
+    monkeypatch.setattr(ui.compute, "figures", broken)  # called between the sections, by the page itself
+    at = fresh({"lang": "zh-TW"}, clear=False)
+    assert not at.exception  # not Streamlit's own (English) error box
+    messages = [plain(e.value) for e in at.error]
+    assert messages == [plain(translator("zh-TW")("The page could not be drawn because of an error in the app. The error was "
+                                                  "logged on the server; reloading the page may help."))]
+    assert "無法" in messages[0] and "RuntimeError" not in messages[0]
+    logged = [r for r in no_section_failed.records if r.getMessage() == "the page failed"]
+    assert logged and logged[0].exc_info[0] is RuntimeError
+    no_section_failed.records.clear()
+
+
 def test_presentation_mode_with_no_run_to_compute_still_offers_the_way_out():
     at = fresh(clear=False)
     rid = page(at).runs[0].id

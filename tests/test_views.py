@@ -200,8 +200,9 @@ def test_a_constant_learning_rate_is_drawn_at_its_value_and_a_missing_sigma_is_e
     assert lr_axis["type"] == "linear" and lr_axis["tickvals"] == [0, pytest.approx(1.1449e-6)]
     assert lr_axis["ticktext"] == ["0", "1.1449e-6"]
     assert lr_axis["range"] == [0, pytest.approx(1.15 * 1.1449e-6)]  # from 0 to just above the value, not −1…1
-    notes = [a["text"] for a in d["layout"]["annotations"]]
-    assert any(n.startswith("no σ_t for SGD") for n in notes)
+    (note,) = [a for a in d["layout"]["annotations"] if a["text"].startswith("no σ_t for SGD")]
+    low, high = d["layout"]["yaxis4"]["domain"]
+    assert note["yref"] == "paper" and low < note["y"] < high  # in the σ row (plotly drops that row's empty axes)
     surface, results = preset_results("adam")  # η = 1 and 10⁻⁶ on one log axis; only SGD lacks σ
     d = as_json(diagnostics_figure(surface, results, PALETTE))
     assert d["layout"]["yaxis3"]["type"] == "log" and len(d["layout"]["yaxis3"]["tickvals"]) == 2

@@ -21,6 +21,7 @@ from analysis import summarize
 from i18n import LANGUAGES, translator
 from scenario import parse_scenario, run_bundles, run_scenario
 from tour import PRESETS
+from views.alttext import diagnostics_alt, map_alt, surface3d_alt
 from views.diagnostics import diagnostics_figure
 from views.mapfig import PALETTE, fit_view, map_figure
 from views.surface3d import surface3d_figure
@@ -53,7 +54,8 @@ def _figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int):
     view = fit_view(surface, results) if fit else surface.domain
     map_fig = map_figure(surface, results, list(colours), view, tr=tr, large=large, height=760 if large else 620,
                          bundles=run_bundles(scenario), inset=inset)
-    return map_fig, diagnostics_figure(surface, results, list(colours), tr=tr), view
+    alt = {"map": map_alt(surface, results, tr), "diagnostics": diagnostics_alt(results, tr)}
+    return map_fig, diagnostics_figure(surface, results, list(colours), tr=tr), view, alt
 
 
 # cache_resource: shared by all sessions and not copied on each rerun (results are megabytes);
@@ -91,7 +93,7 @@ def compute(key: str):
 
 
 def figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int = 0):
-    """(map figure, diagnostics figure, view) for a scenario, its run colours and view options
+    """(map figure, diagnostics figure, view, their text alternatives) for a scenario, its run colours and view options
     (inset: the scene's, see map_figure)."""
     return (_figures_preset if _tier(key) == "preset" else _figures_general)(key, colours, fit, tr, large, inset)
 
@@ -106,7 +108,9 @@ def summaries(key: str, tolerance: float):
 @st.cache_resource(max_entries=8, show_spinner=False)
 def figure_3d(key: str, colours: tuple, view, tr):
     scenario = parse_scenario(json.loads(key))
-    return surface3d_figure(scenario.surface_obj, compute(key), list(colours), view, tr=tr)
+    results = compute(key)
+    return (surface3d_figure(scenario.surface_obj, results, list(colours), view, tr=tr),
+            surface3d_alt(scenario.surface_obj, results, tr))
 
 
 def _warm() -> None:

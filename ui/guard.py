@@ -23,6 +23,19 @@ if not log.handlers:
     log.propagate = True
 
 
+def page_failed() -> None:
+    """The net under the whole page (app.py): an exception no section caught is logged and said in
+    the page's language, as a section's would be (Streamlit's own box is English only)."""
+    from i18n import translator
+
+    from .bind import PAGE
+    log.exception("the page failed")
+    state = st.session_state.get(PAGE)
+    tr = translator(getattr(state, "lang", "en"))
+    st.error(tr("The page could not be drawn because of an error in the app. The error was logged on the server; "
+                "reloading the page may help."))
+
+
 @contextlib.contextmanager
 def guarded(section: str, tr):
     try:

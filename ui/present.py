@@ -17,6 +17,16 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [da
 [data-testid="stMain"] button p {font-size: 1.15rem;}
 </style>"""
 
+# Always on. Streamlit 1.67's caption grey (#828180 on white, 3.9:1) and the shortcut hints on
+# buttons fall short of WCAG AA's 4.5:1 (axe-core, tests/test_accessibility.py); the map's
+# Play / Pause / speed buttons are SVG and get a visible keyboard focus ring (KEYS_JS makes them focusable).
+PAGE_CSS = """<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {color: #55555e !important; opacity: 1 !important;}
+button kbd {color: inherit !important; opacity: 1 !important;}
+g.updatemenu-button:focus {outline: none;}
+g.updatemenu-button:focus-visible rect, g.updatemenu-button.descent-lab-focus rect {stroke: #111111 !important; stroke-width: 3px !important;}
+</style>"""
+
 KEYS_JS = """<script>
 (function () {
   // Streamlit runs this script again on every rerun: install once, declare nothing global.
@@ -80,7 +90,32 @@ KEYS_JS = """<script>
     gd.on('plotly_animatingframe', state.seen);
     gd.on('plotly_animated', state.done);
   }
-  setInterval(() => { const gd = window.Plotly ? mapChart() : null; if (gd && gd.on) hook(gd); }, 300);
+  setInterval(() => {
+    const gd = window.Plotly ? mapChart() : null;
+    if (gd && gd.on) { hook(gd); focusable(gd); }
+    // A formula wider than its column scrolls sideways: a keyboard must be able to scroll it too.
+    for (const f of document.querySelectorAll('.katex-display:not([tabindex])')) {
+      if (f.scrollWidth > f.clientWidth) f.setAttribute('tabindex', '0');
+    }
+  }, 300);
+  // plotly.js draws Play, Pause and the speed buttons as SVG groups that a keyboard cannot reach:
+  // give each a tab stop, a role and a name (its label), and press it with Enter or space.
+  function focusable(gd) {
+    for (const b of gd.querySelectorAll('g.updatemenu-button:not([tabindex])')) {
+      b.setAttribute('tabindex', '0');
+      b.setAttribute('role', 'button');
+      const label = b.querySelector('text');
+      if (label) b.setAttribute('aria-label', label.textContent);
+      b.addEventListener('focus', () => b.classList.add('descent-lab-focus'));
+      b.addEventListener('blur', () => b.classList.remove('descent-lab-focus'));
+      b.addEventListener('keydown', (e) => {
+        if (e.key !== 'Enter' && e.key !== ' ') return;
+        e.preventDefault();
+        e.stopPropagation();  // not also the page's own space = play / pause
+        b.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}));
+      });
+    }
+  }
   // A click on the map while it plays (or before the redraw after play) would hit the same bug.
   // Such a press is held back: the animation pauses, the frame is redrawn, then the same press is
   // replayed at the same place, so the click sets the start as it does on a still map.
@@ -112,6 +147,7 @@ KEYS_JS = """<script>
   window.addEventListener('keydown', (e) => {
     const t = e.target, tag = (t && t.tagName || '').toLowerCase();
     if (tag === 'input' || tag === 'textarea' || tag === 'select' || (t && t.isContentEditable)) return;
+    if (t && t.closest && t.closest('g.updatemenu-button')) return;  // a focused map button presses itself
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const gd = window.Plotly ? mapChart() : null;
     if (!gd) return;

@@ -9,8 +9,10 @@ import numpy as np
 import streamlit as st
 
 from analysis import view_diagonal
+from views.alttext import step_alt
 from views.stepfig import bursts_of, explain_step, panel_latex, step_figure
 from views.text import md
+from views.toolbar import chart_config
 
 from .bind import bound, choice, page
 
@@ -64,7 +66,7 @@ def step_through(results, run_ids, surface, view, colours, tr, large: bool = Fal
     with fig_col:
         colour = colours[i] if i < len(colours) else "#0072B2"
         st.plotly_chart(step_figure(surface, r, t, view, colour, tr=tr, large=large, height=700 if large else 560),
-                        key="step_map", theme=None, config={"displaylogo": False})
+                        key="step_map", theme=None, alt=step_alt(ex, surface.axis_names, tr), config=chart_config(tr))
     with num_col:
         st.markdown(tr("**{label}**, update {t} of {n}: θ_t = θ_{{t−1}} + Δθ", label=md(r.label), t=f"{t:,}", n=f"{last:,}"))
         for line in panel_latex(ex, surface.axis_names):

@@ -16,9 +16,11 @@ import streamlit as st
 from optimizers import OPTIMIZERS, ValidationError
 from optimizers.fate import MAX_MAP, MAX_SWEEP, SECOND, sweep_params, with_value
 from scenario import MAX_MAP_STEPS, parse_scenario, run_fate_map, run_sweep
+from views.alttext import fate_alt, sweep_alt
 from views.fatefig import METRICS, fate_figure, sweep_figure
 from views.numbers import sig
 from views.text import md
+from views.toolbar import chart_config
 
 from .bind import NUMBER, bound, choice, page
 from .state import add_run_from, set_start
@@ -127,9 +129,11 @@ def fate_section(scenario, run_ids, surface, tr) -> dict | None:
     bar, progress = _bar(tr, tr("Running {n} starts…", n=f"{cells ** 2:,}"))
     fm, minima, full = _fate(key, progress)
     bar.empty()
-    st.plotly_chart(fate_figure(surface, fm, minima, layer=fate.settings["layer"], tr=tr), key="fate_chart",
-                    on_select=_on_fate_click, selection_mode="points", theme=None, config={"displaylogo": False})
     counts = {tr("diverged"): int(np.sum(fm.outcome.fate == -1)), tr("still moving"): int(np.sum(fm.outcome.fate == -2))}
+    reached = {tr("reached a minimum"): int(np.sum(fm.outcome.fate >= 0)), **counts}
+    st.plotly_chart(fate_figure(surface, fm, minima, layer=fate.settings["layer"], tr=tr), key="fate_chart",
+                    on_select=_on_fate_click, selection_mode="points", theme=None, alt=fate_alt(reached, tr),
+                    config=chart_config(tr))
     st.caption(tr.plural(full["steps"], "{n} starts × 1 step with run {run}'s settings; reached a minimum (within {tol}) when it "
                          "ends there; {diverged} diverged, {moving} still moving. Click a cell to start the page's runs there.",
                          "{n} starts × {steps} steps with run {run}'s settings; reached a minimum (within {tol}) when it ends "
@@ -202,8 +206,8 @@ def sweep_section(scenario, run_ids, tr) -> dict | None:
     sw, full = _sweep(key, progress)
     bar.empty()
     st.plotly_chart(sweep_figure(sw, sweep.settings["metric"], tr=tr), key="sweep_chart", theme=None, selection_mode="points",
-                    on_select=lambda: _on_sweep_click(spec.optimizer, dict(spec.params), param),
-                    config={"displaylogo": False})
+                    on_select=lambda: _on_sweep_click(spec.optimizer, dict(spec.params), param), config=chart_config(tr),
+                    alt=sweep_alt(len(sw.outcome.fate), int(np.sum(sw.outcome.fate == -1)), tr))
     st.caption(tr.plural(full["steps"], "{n} runs of 1 step from the page's start; click a cell to add that run to the page.",
                          "{n} runs of {steps} steps from the page's start; click a cell to add that run to the page.",
                   n=f"{len(sw.outcome.fate):,}", steps=f"{full['steps']:,}"))

@@ -42,6 +42,10 @@ def _grid_layout(titles: tuple[str, ...]) -> str:
     return json.dumps(fig.to_dict()["layout"])
 
 
+def _within(domain, fraction: float) -> float:
+    return domain[0] + fraction * (domain[1] - domain[0])
+
+
 def _lr_axis(rates) -> dict:
     """The η_t row's axis. On plotly's automatic axis a constant η sits alone on a −1…1 scale and
     reads as 0. So: linear from 0 (a schedule's rise and decay keep their shape), each constant
@@ -124,7 +128,8 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr
     if without:  # an empty row must say why it is empty
         layout["annotations"].append({
             "text": tr("no σ_t for {runs}: the rule does not divide by one (σ_t = 1, the step is η_t·m_t)", runs=", ".join(without)),
-            "xref": "x4 domain", "yref": "y4 domain", "x": 0.01, "y": 0.95 if len(without) < len(results) else 0.5,
+            # in paper coordinates: plotly drops a row's axes when no trace is on them (no run has σ)
+            "xref": "paper", "yref": "paper", "x": 0.01, "y": _within(layout["yaxis4"]["domain"], 0.9 if len(without) < len(results) else 0.5),
             "xanchor": "left", "showarrow": False, "font": {"size": 12, "color": "#444444"}, "bgcolor": "rgba(255,255,255,0.8)"})
     layout[f"xaxis{len(ROWS)}"]["title"] = {"text": tr("step t")}
     layout.update(height=height, margin=dict(l=60, r=20, t=70, b=40), hovermode="x unified", shapes=shapes,
