@@ -245,3 +245,17 @@ def test_fit_view_ignores_a_diverging_path_past_where_it_left_and_marks_the_exit
     assert "diverged at step 2" in exits[0]["text"]
     inside = map_figure(surface, results[:2], view=((x0, x1), (y0, y1)))
     assert not any("left the view" in (a.text or "") for a in inside.layout.annotations)
+
+
+def test_every_path_line_has_a_casing_it_contrasts_with_at_least_3_to_1():
+    from views.mapfig import casing_colour, contrast
+    greys = [f"#{v:02x}{v:02x}{v:02x}" for v in range(0, 256, 5)]
+    for colour in PALETTE + greys:
+        assert contrast(colour, casing_colour(colour)) >= 4.2, colour  # WCAG 1.4.11 asks 3:1
+    surface, results = preset_results("adam")
+    d = as_json(map_figure(surface, results, PALETTE[: len(results)]))
+    casings = [t for t in d["data"] if t.get("name") == "casing"]
+    assert len(casings) == 2 * len(results)  # under each whole path and each animated tail
+    moving = d["frames"][0]["traces"]
+    assert [d["data"][i].get("name") for i in moving[::2]] == ["casing"] * len(results)
+    assert len(d["frames"][5]["data"]) == len(moving)

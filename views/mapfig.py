@@ -106,6 +106,30 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.2e}"
 
 
+def casing_colour(colour: str) -> str:
+    """The outline drawn under a path line. No colour reaches 3:1 (WCAG's non-text contrast)
+    against every shade of the viridis map, so each line gets a casing it does reach 3:1 against
+    (near-black; white for a colour darker than that), and the casing stands out where the line
+    would not."""
+    return "#ffffff" if relative_luminance(colour) < 0.2 else "#111111"  # ≥ 4.2:1 either way
+
+
+def relative_luminance(colour: str) -> float:
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)))
+    return (lb + 0.05) / (la + 0.05)
+
+
+def _casing(x, y, colour: str, width: float, group: str, opacity: float = 1.0) -> go.Scatter:
+    return go.Scatter(x=x, y=y, mode="lines", legendgroup=group, showlegend=False, hoverinfo="skip", name="casing",
+                      line=dict(color=casing_colour(colour), width=width + 2.5), opacity=opacity)
+
+
 def _colourbar_trace(scale: ColourScale, tr=ENGLISH) -> go.Scatter:
     """An invisible marker that only draws the colour bar for the background picture. On a log
     scale the ticks sit where loss − min = 10^k."""
@@ -193,6 +217,7 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
         if len(pts) == 0:
             continue
         keep = path_indices(pts)
+        fig.add_trace(_casing(pts[keep, 0], pts[keep, 1], c, 1.5 * k, group, opacity=0.6))
         fig.add_trace(go.Scatter(x=pts[keep, 0], y=pts[keep, 1], mode="lines", legendgroup=group, showlegend=False,
                                  line=dict(color=c, width=1.5 * k), opacity=0.6, name=plotly_text(r.label), customdata=keep,
                                  hovertemplate=f"{plotly_text(r.label)}<br>{tr('step')} %{{customdata}}<br>{a_name} = %{{x:.5g}}<br>{b_name} = %{{y:.5g}}<extra></extra>"))
@@ -222,10 +247,11 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
     tails = [Tail(r.points, shown, 14 * k) for _, r, _, _ in animated]
     for (_, r, c, group), tail in zip(animated, tails):
         x, y, sizes = tail.frame(0)
+        fig.add_trace(_casing(x, y, c, 3 * k, group))
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=plotly_text(r.label), legendgroup=group,
                                  line=dict(color=c, width=3 * k), marker=dict(size=sizes, color=c, line=dict(color="white", width=2)),
                                  hovertemplate=f"{plotly_text(r.label)}<br>{a_name} = %{{x:.5g}}<br>{b_name} = %{{y:.5g}}<extra></extra>"))
-    moving = list(range(first_animated, first_animated + len(animated)))
+    moving = list(range(first_animated, first_animated + 2 * len(animated)))  # each tail: its casing, then itself
 
     # Frames as plain dicts of Python lists, added without plotly.py's validation: 300 validated
     # go.Frame objects take ~1.5 s to build; these are list slices (they hold x, y, marker sizes).
@@ -234,7 +260,7 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
         data = []
         for tail in tails:
             x, y, sizes = tail.frame(j)
-            data.append({"type": "scatter", "x": x, "y": y, "marker": {"size": sizes}})
+            data += [{"type": "scatter", "x": x, "y": y}, {"type": "scatter", "x": x, "y": y, "marker": {"size": sizes}}]
         frames.append({"data": data, "traces": moving, "name": str(j)})
 
     def play(duration):
