@@ -97,7 +97,6 @@ def steps_to_within(surface: Surface, points: np.ndarray, tolerance: float) -> i
 class Summary:
     label: str
     final_loss: float | None
-    final_point: tuple[float, float] | None
     distance: float | None  # to the nearest listed minimum
     nearest: str | None
     steps_to_tolerance: int | None
@@ -118,7 +117,6 @@ def summarize(surface: Surface, result: RunResult, tolerance: float | None = Non
     return Summary(
         label=result.label,
         final_loss=float(result.loss[-1]) if len(result.loss) else None,
-        final_point=final,
         distance=dist,
         nearest=None if m is None else f"({m.x:.4g}, {m.y:.4g})",
         steps_to_tolerance=steps_to_within(surface, pts, tolerance),

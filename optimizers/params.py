@@ -178,9 +178,5 @@ def positive(default, doc, **kw):
     return Param(default, doc, low=0.0, low_open=True, **kw)
 
 
-def unit(default, doc, **kw):  # [0, 1)
-    return Param(default, doc, low=0.0, high=1.0, high_open=True, **kw)
-
-
 def flag(default, doc):
     return Param(default, doc, kind="bool")

@@ -32,7 +32,6 @@ class Schedule:
     formula: ClassVar[str] = ""  # LaTeX of η_t
     source: ClassVar[str] = "torch.optim.lr_scheduler"
     uses_loss: ClassVar[bool] = False  # ReduceLROnPlateau
-    sets_lr: ClassVar[bool] = False  # OneCycleLR / CyclicLR ignore the optimizer's lr
 
     def __init__(self, settings: dict, steps: int):
         self.p = settings
@@ -242,7 +241,6 @@ class OneCycleLR(Schedule):
     max_lr/(div_factor·final_div_factor). By default momentum (or β1) cycles the other way,
     max_momentum → base_momentum → max_momentum, as torch does. Smith & Topin, 2017."""
     name = "OneCycleLR"
-    sets_lr = True
     params = {"max_lr": positive(None, "peak lr; defaults to the run's lr"),
               "total_steps": _int(None, "length of the cycle; " + STEPS, low=1),
               "pct_start": Param(0.3, "fraction of the cycle spent rising", low=0.0, high=1.0),
@@ -297,7 +295,6 @@ class OneCycleLR(Schedule):
 class CyclicLR(Schedule):
     """Triangular cycles between base_lr and max_lr (Smith 2017); momentum cycles inversely by default."""
     name = "CyclicLR"
-    sets_lr = True
     params = {"base_lr": nonneg(None, "lower lr; defaults to the run's lr"),
               "max_lr": positive(None, "upper lr; defaults to 10 × base_lr"),
               "step_size_up": _int(2000, "steps from base_lr up to max_lr", low=1),

@@ -12,8 +12,6 @@ import math
 
 import numpy as np
 
-UNARY = ("neg", "sin", "cos", "tan", "exp", "log", "log10", "sqrt", "abs", "tanh", "sinh", "cosh", "atan", "sign")
-BINARY = ("add", "sub", "mul", "div", "pow", "min", "max")
 CONSTANTS = {"pi": math.pi, "e": math.e}
 _ARITHMETIC = ("neg", "add", "sub", "mul", "div", "pow")
 
@@ -71,7 +69,8 @@ class Graph:
         return self._vars[i]
 
     def apply(self, op: str, *args: int) -> int:
-        """op(args), simplified; ops as in UNARY / BINARY, plus ("select", a, b, p, q) = p if a ≤ b else q."""
+        """op(args), simplified; ops: neg, sin, cos, tan, exp, log, log10, sqrt, abs, tanh, sinh, cosh, atan, sign (one argument);
+        add, sub, mul, div, pow, min, max (two), plus ("select", a, b, p, q) = p if a ≤ b else q."""
         nums = [self.number(a) for a in args]
         if op in _ARITHMETIC and all(v is not None for v in nums):  # sin(1), ln 10 stay as written
             with np.errstate(all="ignore"):

@@ -12,7 +12,6 @@ import gc
 import json
 import threading
 import time
-from collections import Counter
 
 import pandas  # noqa: F401  (imported before the warm-up thread: plotly's lazy pandas import races otherwise)
 import streamlit as st
@@ -28,7 +27,6 @@ from views.surface3d import surface3d_figure
 
 GENERAL_ENTRIES = 16  # a 100,000-step run of 8 optimizers is ~60 MB of results: keep this small
 PRESET_ENTRIES = 48  # 10 scenes × 2 languages, with room for a few colour / view variants
-TIER_HITS = Counter()  # which tier served each call ("preset" / "general"): read by the tests
 
 
 def scenario_key(data: dict) -> str:
@@ -82,9 +80,7 @@ def _figures_preset(key: str, colours: tuple, fit: bool, tr, large: bool, inset:
 
 
 def _tier(key: str) -> str:
-    tier = "preset" if key in PRESET_KEYS else "general"
-    TIER_HITS[tier] += 1
-    return tier
+    return "preset" if key in PRESET_KEYS else "general"
 
 
 def compute(key: str):
