@@ -6,6 +6,7 @@ drawn during and after play (checked on screenshot pixels). Screenshots go to te
 import io
 import json
 import os
+import time
 
 import numpy as np
 import pytest
@@ -40,6 +41,29 @@ def plot_pixels(page, name):
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
 
 
+def eventually(check, timeout: float = 15.0):
+    """check() until it is true (then True) or `timeout` seconds pass (then its last value)."""
+    deadline = time.monotonic() + timeout
+    while not (value := check()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return value
+
+
+def stopped(page) -> None:
+    """The map's animation has no frame left to show (paused or at its end)."""
+    page.wait_for_function(f"(() => {{ const t = {GD.format(i=0)}._transitionData;"
+                           " return !(t && t._frameQueue && t._frameQueue.length); })()", timeout=10_000)
+
+
+def hovering(page, chart: str = ".js-plotly-plot") -> None:
+    """plotly.js has picked a point under the mouse (a click selects the hovered point)."""
+    page.wait_for_selector(f"{chart} .hoverlayer .hovertext", timeout=10_000)
+
+
+def frame_past(page, k: int) -> None:
+    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active > {k}", timeout=20_000)
+
+
 def contour_drawn(pixels) -> bool:
     """The background picture is there: most of the plot area is coloured (not the white or grey
     of an empty plot) and it shows many distinct colours (bands and lines)."""
@@ -57,20 +81,17 @@ def test_preset_play_advances_and_the_contour_stays(page):
     page.get_by_role("button", name="5 · Adam = RMSProp + momentum").click()
     page.get_by_text("three runs side by side", exact=False).wait_for()
     wait_for_map(page)
-    page.wait_for_timeout(1000)
-    assert contour_drawn(plot_pixels(page, "before-play.png"))
+    assert eventually(lambda: contour_drawn(plot_pixels(page, "before-play.png")))
     before = current_point(page)
     assert active_frame(page) == 0
     page.locator("g.updatemenu-button").filter(has_text="Play").first.click()
-    page.wait_for_timeout(1500)
+    frame_past(page, 5)
     during = plot_pixels(page, "during-play.png")
     mid = active_frame(page)
-    assert mid > 5
     assert contour_drawn(during)
-    page.wait_for_timeout(2000)
-    assert active_frame(page) > mid
+    frame_past(page, mid)  # still advancing
     page.locator("g.updatemenu-button").filter(has_text="Pause").first.click()
-    page.wait_for_timeout(500)
+    stopped(page)
     assert current_point(page) != before
     assert contour_drawn(plot_pixels(page, "after-pause.png"))
     page.screenshot(path=os.path.join(ARTIFACTS, "page.png"))
@@ -79,14 +100,13 @@ def test_preset_play_advances_and_the_contour_stays(page):
 def test_a_click_on_the_map_sets_the_start_point(page):
     # After playing, jump once (|◀ Start, End ▶| or the slider) so plotly.js redraws; see views/mapfig.py.
     page.locator("g.updatemenu-button").filter(has_text="Start").first.click()
-    page.wait_for_timeout(500)
-    assert active_frame(page) == 0
+    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active === 0", timeout=10_000)
     start_b = page.get_by_role("spinbutton", name="start b")
     old = float(start_b.input_value())
     box = map_box(page)
     x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.7
     page.mouse.move(x, y)  # plotly picks the clicked point on hover
-    page.wait_for_timeout(300)
+    hovering(page)
     page.mouse.click(x, y)
     page.wait_for_function(f"(() => {{ const e = document.querySelector('input[aria-label=\"start b\"]');"
                            f" return e && parseFloat(e.value) !== {old}; }})()", timeout=30_000)
@@ -107,9 +127,9 @@ def test_keys_step_and_play_the_map(page):
     page.keyboard.press("Space")
     page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active > 10", timeout=10_000)
     page.keyboard.press("Space")
-    page.wait_for_timeout(300)
+    stopped(page)
     paused = active_frame(page)
-    page.wait_for_timeout(800)
+    page.wait_for_timeout(800)  # a paused map stays put: this one wait proves a negative
     assert active_frame(page) == paused
     page.keyboard.press("End")
     page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active === {GD.format(i=0)}._fullLayout.sliders[0].steps.length - 1",
@@ -130,14 +150,13 @@ def test_a_share_link_opens_the_same_scenario_in_a_new_session(page):
     steps.fill("2500")
     steps.press("Enter")
     page.wait_for_function(f"location.search !== {json.dumps(before)}", timeout=30_000)
+    page.wait_for_function(f"{GD.format(i=0)}.layout.meta && {GD.format(i=0)}.layout.meta.steps === 2500", timeout=60_000)
     wait_for_map(page)
-    page.wait_for_timeout(1500)
     link, names = page.url, legend_names(page)
     other = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
     fresh = other.new_page()
     fresh.goto(link)
     wait_for_map(fresh)
-    fresh.wait_for_timeout(1000)
     assert legend_names(fresh) == names
     assert fresh.get_by_role("spinbutton", name="Steps", exact=True).input_value() == "2500"
     assert fresh.evaluate(f"{GD.format(i=0)}._fullLayout.sliders[0].steps.slice(-1)[0].label") == "2,500"
@@ -155,7 +174,7 @@ def test_a_share_link_in_chinese_and_presentation_mode(page):
     pg.get_by_text("離開簡報模式").first.wait_for()
     assert not pg.locator('section[data-testid="stSidebar"]').is_visible()
     assert pg.evaluate(f"{GD.format(i=0)}._fullLayout.updatemenus[0].buttons[0].label") == "▶ 播放"
-    pg.wait_for_timeout(1000)
+    assert eventually(lambda: contour_drawn(plot_pixels(pg, "presentation-zh-map.png")))
     pg.screenshot(path=os.path.join(ARTIFACTS, "presentation-zh.png"))
     pg.keyboard.press("PageDown")  # next tour scene
     pg.get_by_role("heading", name="7 · 學習率衰減消除暴衝").wait_for()
@@ -255,12 +274,13 @@ def test_a_click_on_the_fate_map_moves_the_start(page):
     box = chart.bounding_box()
     x, y = box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2  # upper right: Himmelblau's (3, 2) basin
     page.mouse.move(x, y)
-    page.wait_for_timeout(300)
+    hovering(page, ".st-key-fate_chart")
     page.mouse.click(x, y)
     page.wait_for_function("(() => { const e = document.querySelector('input[aria-label=\"start x\"]');"
                            " return e && parseFloat(e.value) > 1; })()", timeout=30_000)
     assert float(start_x.input_value()) > 1 and float(page.get_by_role("spinbutton", name="start y").input_value()) > 1
-    page.wait_for_timeout(1500)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)  # the rerun is done
+    wait_for_map(page)
     assert page.locator(".st-key-fate_chart .nsewdrag").count() == 1  # the map stays: it does not depend on the start
     assert page.get_by_text("900 starts", exact=False).first.is_visible()
     page.locator(".st-key-fate_chart").scroll_into_view_if_needed()
