@@ -127,7 +127,7 @@ def contrast(a: str, b: str) -> float:
 
 def _casing(x, y, colour: str, width: float, group: str, opacity: float = 1.0) -> go.Scatter:
     return go.Scatter(x=x, y=y, mode="lines", legendgroup=group, showlegend=False, hoverinfo="skip", name="casing",
-                      line=dict(color=casing_colour(colour), width=width + 2.5), opacity=opacity)
+                      line=dict(color=casing_colour(colour), width=width + 2), opacity=opacity)
 
 
 def _colourbar_trace(scale: ColourScale, tr=ENGLISH) -> go.Scatter:
@@ -217,9 +217,11 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
         if len(pts) == 0:
             continue
         keep = path_indices(pts)
-        fig.add_trace(_casing(pts[keep, 0], pts[keep, 1], c, 1.5 * k, group, opacity=0.6))
+        # the whole path, fainter than the moving tail: thinner, its casing half transparent, the
+        # line itself nearly opaque (a transparent line over its casing loses its colour)
+        fig.add_trace(_casing(pts[keep, 0], pts[keep, 1], c, 1.5 * k, group, opacity=0.45))
         fig.add_trace(go.Scatter(x=pts[keep, 0], y=pts[keep, 1], mode="lines", legendgroup=group, showlegend=False,
-                                 line=dict(color=c, width=1.5 * k), opacity=0.6, name=plotly_text(r.label), customdata=keep,
+                                 line=dict(color=c, width=1.5 * k), opacity=0.85, name=plotly_text(r.label), customdata=keep,
                                  hovertemplate=f"{plotly_text(r.label)}<br>{tr('step')} %{{customdata}}<br>{a_name} = %{{x:.5g}}<br>{b_name} = %{{y:.5g}}<extra></extra>"))
         fig.add_trace(go.Scatter(x=[pts[0, 0]], y=[pts[0, 1]], mode="markers", legendgroup=group, showlegend=False,
                                  marker=dict(symbol="circle-open", size=12 * k, color=c, line=dict(width=2.5 * k)),
