@@ -207,7 +207,7 @@ def test_a_constant_learning_rate_is_drawn_at_its_value_and_a_missing_sigma_is_e
     d = as_json(diagnostics_figure(surface, results, PALETTE))
     assert d["layout"]["yaxis3"]["type"] == "log" and len(d["layout"]["yaxis3"]["tickvals"]) == 2
     assert [n for n in (a["text"] for a in d["layout"]["annotations"]) if n.startswith("no σ_t")] == [
-        "no σ_t for SGD + momentum 0.9: the rule does not divide by one (σ_t = 1, the step is η_t·m_t)"]
+        "no σ_t for SGD + momentum 0.9: this rule does not divide its step by a σ (read σ_t = 1: the step is η_t·m_t)"]
     surface, results = preset_results("warmup")  # cosine to 0: a linear axis from 0
     d = as_json(diagnostics_figure(surface, results, PALETTE))
     assert d["layout"]["yaxis3"]["type"] == "linear" and d["layout"]["yaxis3"]["range"][0] == 0

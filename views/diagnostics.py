@@ -127,7 +127,7 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr
     without = [plotly_text(r.label) for r in results if r.sigma is None]
     if without:  # an empty row must say why it is empty
         layout["annotations"].append({
-            "text": tr("no σ_t for {runs}: the rule does not divide by one (σ_t = 1, the step is η_t·m_t)", runs=", ".join(without)),
+            "text": tr("no σ_t for {runs}: this rule does not divide its step by a σ (read σ_t = 1: the step is η_t·m_t)", runs=", ".join(without)),
             # in paper coordinates: plotly drops a row's axes when no trace is on them (no run has σ)
             "xref": "paper", "yref": "paper", "x": 0.01, "y": _within(layout["yaxis4"]["domain"], 0.9 if len(without) < len(results) else 0.5),
             "xanchor": "left", "showarrow": False, "font": {"size": 12, "color": "#444444"}, "bgcolor": "rgba(255,255,255,0.8)"})

@@ -313,7 +313,7 @@ def _png(image) -> bytes:
     return out.getvalue()
 
 
-INSET_X, INSET_Y = (0.06, 0.42), (0.64, 0.93)  # the inset's place in the map (fractions of the plot area)
+INSET_X, INSET_Y = (0.30, 0.64), (0.68, 0.93)  # the inset's place: top middle, above the valley, off the star and the start
 WHITE = data_uri(_png(Image.new("RGB", (1, 1), "white")))
 
 
@@ -329,7 +329,7 @@ def _add_inset(fig, surface: Surface, results, colours, steps: int, tr, k: float
     name = surface.axis_names[axis]
     # A white card under the inset: a picture in the inset's subplot (a filled shape would be drawn
     # either under the map's picture or over the inset's lines), its frame a shape on top.
-    (px0, px1), (py0, py1) = (INSET_X[0] - 0.05, INSET_X[1] + 0.01), (INSET_Y[0] - 0.09, INSET_Y[1] + 0.065)
+    (px0, px1), (py0, py1) = (INSET_X[0] - 0.05, INSET_X[1] + 0.035), (INSET_Y[0] - 0.09, INSET_Y[1] + 0.065)
     wx, wy = INSET_X[1] - INSET_X[0], INSET_Y[1] - INSET_Y[0]  # in the inset's own layer: over the map, under its lines
     fig.add_layout_image(source=WHITE, xref="x2 domain", yref="y2 domain", x=(px0 - INSET_X[0]) / wx, y=(py1 - INSET_Y[0]) / wy,
                          sizex=(px1 - px0) / wx, sizey=(py1 - py0) / wy, sizing="stretch", layer="below", opacity=0.92)
