@@ -100,13 +100,16 @@ KEYS_JS = """<script>
   }, 300);
   // plotly.js draws Play, Pause and the speed buttons as SVG groups that a keyboard cannot reach:
   // give each a tab stop, a role and a name (its label), and press it with Enter or space.
+  let keyboard = false;  // the last input was a key (focus from Tab shows a ring; focus from a click does not)
+  window.addEventListener('keydown', () => { keyboard = true; }, true);
+  window.addEventListener('mousedown', () => { keyboard = false; }, true);
   function focusable(gd) {
     for (const b of gd.querySelectorAll('g.updatemenu-button:not([tabindex])')) {
       b.setAttribute('tabindex', '0');
       b.setAttribute('role', 'button');
       const label = b.querySelector('text');
       if (label) b.setAttribute('aria-label', label.textContent);
-      b.addEventListener('focus', () => b.classList.add('descent-lab-focus'));
+      b.addEventListener('focus', () => { if (keyboard) b.classList.add('descent-lab-focus'); });  // not after a click
       b.addEventListener('blur', () => b.classList.remove('descent-lab-focus'));
       b.addEventListener('keydown', (e) => {
         if (e.key !== 'Enter' && e.key !== ' ') return;
