@@ -6,7 +6,7 @@ it takes points of shape (..., 2) and returns (loss (...), gradient (..., 2)).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,7 +33,6 @@ class Surface:
     domain: tuple[tuple[float, float], tuple[float, float]]  # default view ((x0, x1), (y0, y1))
     default_start: tuple[float, float]
     critical_points: tuple[CriticalPoint, ...] = ()
-    tags: frozenset[str] = field(default_factory=frozenset)
     formula: str = ""  # LaTeX, for the page
     axis_names: tuple[str, str] = ("x", "y")
     reference: str = ""

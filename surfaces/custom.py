@@ -87,7 +87,7 @@ def _build(text: str, domain) -> Surface:
     return Surface(
         name=CUSTOM, title="Your formula", description=f"f(x, y) = {to_text(graph, f, budget=10_000)}",
         value_and_grad=value_and_grad, domain=domain, default_start=_start(value_and_grad, domain, minima),
-        critical_points=minima, tags=frozenset({"custom"}), formula=f"f(x, y) = {latex[0]}",
+        critical_points=minima, formula=f"f(x, y) = {latex[0]}",
         reference="Typed formula; gradient by exact symbolic differentiation; minima estimated by a multi-start search.",
         gradient_formula=(latex[1], latex[2]), estimated=True, source=text)
 
