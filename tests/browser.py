@@ -78,6 +78,12 @@ def streamlit_server(timeout: float = 60.0, extra: list[str] | tuple = (), env: 
             proc.wait(10)
 
 
+def collect_errors(page, errors: list) -> None:
+    """Append every page error and console error of `page` to `errors`."""
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.on("console", lambda m: errors.append(f"console error: {m.text}") if m.type == "error" else None)
+
+
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 

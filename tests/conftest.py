@@ -14,6 +14,25 @@ class _Errors(logging.Handler):
         self.records.append(record)
 
 
+@pytest.fixture(scope="module")
+def app_server():
+    """A real `streamlit run app.py` for a browser test module (tests.monkey.Server: url, log())."""
+    from tests.monkey import monkey_server
+    with monkey_server() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium through Playwright, one per browser test module."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.browser import launch
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
 @pytest.fixture(autouse=True)
 def no_section_failed():
     handler = _Errors()

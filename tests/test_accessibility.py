@@ -10,8 +10,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 from i18n import translator  # noqa: E402
-from tests.browser import active_frame, launch, require_chromium, wait_for_map  # noqa: E402
-from tests.monkey import monkey_server, tracebacks  # noqa: E402
+from tests.browser import active_frame, collect_errors, require_chromium, wait_for_map  # noqa: E402
+from tests.monkey import tracebacks  # noqa: E402
 from tests.test_browser_state import choose, settle  # noqa: E402
 from tests.test_messages import english_sentences  # noqa: E402
 from tour import PRESETS  # noqa: E402
@@ -39,30 +39,15 @@ VISIBLE_TEXTS = r"""() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def server():
-    with monkey_server() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def open_page(server, browser):
+def open_page(app_server, chromium):
     """open_page(query) → a loaded page; afterwards no page or console error, no traceback."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    server, context = app_server, chromium.new_context(viewport={"width": 1400, "height": 1000})
     errors = []
 
     def opened(query: str = ""):
         pg = context.new_page()
-        pg.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-        pg.on("console", lambda m: errors.append(f"console error: {m.text}") if m.type == "error" else None)
+        collect_errors(pg, errors)
         pg.goto(server.url + "/" + query)
         wait_for_map(pg)
         settle(pg)

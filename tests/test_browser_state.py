@@ -9,8 +9,8 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from tests.browser import GD, launch, map_box, require_chromium, wait_for_map  # noqa: E402
-from tests.monkey import monkey_server, tracebacks  # noqa: E402
+from tests.browser import GD, collect_errors, map_box, require_chromium, wait_for_map  # noqa: E402
+from tests.monkey import tracebacks  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 require_chromium()
@@ -18,28 +18,13 @@ require_chromium()
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "artifacts")
 
 
-@pytest.fixture(scope="module")
-def server():
-    with monkey_server() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def page(server, browser):
+def page(app_server, chromium):
     """A fresh page; afterwards: no page error, no console error, no traceback in the server's log."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    server, context = app_server, chromium.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     errors = []
-    pg.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    pg.on("console", lambda m: errors.append(f"console error: {m.text}") if m.type == "error" else None)
+    collect_errors(pg, errors)
     server.log()
     pg.goto(server.url)
     wait_for_map(pg)
