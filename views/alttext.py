@@ -2,9 +2,11 @@
 run, the numbers a sighted student reads off it."""
 from __future__ import annotations
 
+import numpy as np
+
 from analysis import summarize
 
-from .numbers import count, sig
+from .numbers import NOTHING, count, sig
 
 
 def _point(p, names) -> str:
@@ -36,12 +38,16 @@ def surface3d_alt(surface, results, tr) -> str:
 
 
 def diagnostics_alt(results, tr) -> str:
+    def ends(values):  # the first and last finite value, or nothing
+        values = np.asarray(values, float)
+        values = values[np.isfinite(values)]
+        return (sig(values[0]), sig(values[-1])) if len(values) else (NOTHING, NOTHING)
+
     parts = []
     for r in results:
-        lr = r.lr[r.lr == r.lr] if len(r.lr) else r.lr
+        (first, last), (lr0, lr1) = ends(r.loss), ends(r.lr)
         parts.append(tr("{label}: loss from {first} to {last}, learning rate from {lr0} to {lr1}", label=r.label,
-                        first=sig(r.loss[0]) if len(r.loss) else "—", last=sig(r.loss[-1]) if len(r.loss) else "—",
-                        lr0=sig(lr[0]) if len(lr) else "—", lr1=sig(lr[-1]) if len(lr) else "—"))
+                        first=first, last=last, lr0=lr0, lr1=lr1))
     return tr("Six charts against the step t: loss, gradient norm, learning rate, σ_t, effective step η_t/σ_t and step "
               "length with bursts marked. {runs}.", runs="; ".join(parts))
 

@@ -19,6 +19,7 @@ from .background import ColourScale, data_uri, render_png
 from .numbers import count, sig
 from .rawfig import RawFigure
 from .sampling import MAX_FRAMES, frame_steps, path_indices
+from .stepfig import clip_to_view
 from .text import plotly_text
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000"]  # Okabe–Ito
@@ -78,14 +79,7 @@ def exit_point(points: np.ndarray, view):
     if len(points) < 2 or not inside[0] or inside.all():
         return None
     t = int(np.argmin(inside))
-    a, d = points[t - 1], points[t] - points[t - 1]
-    s = 1.0
-    for i, (lo, hi) in enumerate(view):
-        if d[i] > 0 and points[t, i] > hi:
-            s = min(s, (hi - a[i]) / d[i])
-        elif d[i] < 0 and points[t, i] < lo:
-            s = min(s, (lo - a[i]) / d[i])
-    return t, a + s * d
+    return t, clip_to_view(points[t - 1], points[t], view)[0]
 
 
 def animation_note(meta: dict, tr=ENGLISH) -> str:
