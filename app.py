@@ -161,7 +161,13 @@ def main() -> None:
             presentation_controls()
         st.stop()
 
-    scenario = parse_scenario({"surface": surface_field, "start": [x0, y0], "steps": steps, "runs": [r for r, _, _ in valid]})
+    try:  # each run is valid alone; together they may ask for more work than one page may (scenario.MAX_WORK)
+        scenario = parse_scenario({"surface": surface_field, "start": [x0, y0], "steps": steps, "runs": [r for r, _, _ in valid]})
+    except ValidationError as e:
+        st.error(tr("These settings are not computed: {error}.", error=md(e.in_language(tr))))
+        if present:
+            presentation_controls()
+        st.stop()
     scenario_dict = scenario.to_dict()
     key = json.dumps(scenario_dict, sort_keys=True)
     colours = tuple(c for _, c, _ in valid)

@@ -17,6 +17,8 @@ import math
 import re
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from optimizers import OPTIMIZERS, SCHEDULES, Phrase, RunResult, RunSpec, ValidationError, simulate
 from optimizers.params import finite
 from optimizers.schedules import STEPS, parse_schedule_ref
@@ -34,6 +36,10 @@ WARMUP_FACTOR = 0.01  # torch's LinearLR starts at 1/3; a warm-up usually starts
 MAX_BUNDLE = 32  # noisy runs drawn per bundle
 MAP_KEYS, SWEEP_KEYS = ("run", "cells", "steps", "tolerance"), ("run", "lr", "param", "values", "steps", "tolerance")
 MAX_MAP_STEPS = 5_000
+# The work one scenario may ask for: steps × runs, each extra noise seed of a bundle counting as a
+# run (16 runs × 100,000 steps × 2 seeds, or 1 run × 100,000 steps × 32 seeds). Each bound above
+# holds alone; this one holds for their product, which they alone would let reach 51 million.
+MAX_WORK = 3_200_000
 FORMULA_KEYS = ("formula", "domain")
 
 
@@ -141,6 +147,7 @@ def parse_scenario(data) -> Scenario:
         raise ValidationError("at most {max} runs, got {n}", max=MAX_RUNS, n=len(runs))
     specs = tuple(parse_run(r, i, start, steps) for i, r in enumerate(runs))
     bundles = tuple(_bundle(r, i) for i, r in enumerate(runs))
+    check_work(steps, bundles)
     fate = parse_map(data["map"], len(specs)) if data.get("map") is not None else None
     sweep = parse_sweep(data["sweep"], specs) if data.get("sweep") is not None else None
     return Scenario(name, start, steps, specs, bundles if any(b > 1 for b in bundles) else (), fate, sweep)
@@ -181,6 +188,18 @@ def parse_noise(value, where: str) -> tuple[float, int]:
     seed = _number(value.get("seed", 0), f"{where}.seed", 0, 2**32 - 1, integer=True)
     _number(value.get("bundle", 1), f"{where}.bundle", 1, MAX_BUNDLE, integer=True)
     return std, seed
+
+
+def work(steps: int, bundles) -> int:
+    """The run-steps a scenario asks the engine for: steps × (runs + extra seeds of the bundles)."""
+    return int(steps) * sum(max(int(b), 1) for b in bundles)
+
+
+def check_work(steps: int, bundles) -> None:
+    asked = work(steps, bundles)
+    if asked > MAX_WORK:
+        raise ValidationError("this asks for {asked} run-steps (steps × runs × seeds drawn); at most {max} are computed: "
+                              "use fewer steps, runs or seeds", asked=f"{asked:,}", max=f"{MAX_WORK:,}")
 
 
 def _bundle(run: dict, index: int) -> int:
@@ -353,15 +372,44 @@ def bundle_members(scenario: Scenario) -> list[tuple[int, RunSpec]]:
     return out
 
 
-def run_bundles(scenario: Scenario) -> dict[int, list[RunResult]]:
-    """Results of the bundle members, by run index (paths only: they are drawn faint)."""
+@dataclass(frozen=True)
+class Bundle:
+    """What the map draws of a run's other noise seeds: each seed's path, thinned by the caller's
+    rule, and the mean path over all the seeds (the run's own included), up to the shortest."""
+    paths: tuple
+    mean: np.ndarray
+
+    @property
+    def seeds(self) -> int:
+        return len(self.paths) + 1
+
+
+BUNDLE_CHUNK = 8  # seeds stepped at once: the full paths of only this many are held at a time
+
+
+def run_bundles(scenario: Scenario, main: list[RunResult], thin=lambda points: np.arange(len(points)),
+                progress=None) -> dict[int, Bundle]:
+    """The bundles of the scenario's noisy runs, by run index. `main` are the scenario's results;
+    `thin(points) → indices` says which points of each seed's path to keep. Seeds are stepped
+    BUNDLE_CHUNK at a time and only their kept points stay: 32 seeds × 100,000 steps would
+    otherwise hold 77 MB of paths."""
     members = bundle_members(scenario)
-    if not members:
-        return {}
-    results = simulate(scenario.surface_obj.objective, [m for _, m in members], scenario.steps, record="path")
-    out: dict[int, list[RunResult]] = {}
-    for (i, _), r in zip(members, results):
-        out.setdefault(i, []).append(r)
+    by_run: dict[int, list[RunSpec]] = {}
+    for i, spec in members:
+        by_run.setdefault(i, []).append(spec)
+    out, done = {}, 0
+    for i, specs in by_run.items():
+        total, n = main[i].points.copy(), len(main[i].points)
+        paths = []
+        for a in range(0, len(specs), BUNDLE_CHUNK):
+            for r in simulate(scenario.surface_obj.objective, specs[a : a + BUNDLE_CHUNK], scenario.steps, record="path"):
+                paths.append(r.points[thin(r.points)])
+                n = min(n, len(r.points))
+                total = total[:n] + r.points[:n]
+                done += 1
+            if progress is not None:
+                progress(done / len(members))
+        out[i] = Bundle(tuple(paths), total / (len(specs) + 1))
     return out
 
 
@@ -396,7 +444,6 @@ def sweep_settings(scenario: Scenario) -> dict:
 
 def run_sweep(scenario: Scenario, progress=None):
     """The sweep the scenario asks for: (Sweep, settings). lr log-spaced, the parameter linear."""
-    import numpy as np
 
     from optimizers.fate import sweep
     surface = scenario.surface_obj
@@ -410,7 +457,6 @@ def run_sweep(scenario: Scenario, progress=None):
 
 def outcome_dict(outcome, shape) -> dict:
     """An Outcome as JSON-able lists of rows (null where a value is not finite or not reached)."""
-    import numpy as np
 
     def rows(a):
         a = np.asarray(a, dtype=float).reshape(shape)
@@ -551,6 +597,11 @@ def _salvage(data, state, max_runs: int) -> dict | None:
     if not kept:
         state.note("no run could be read; the default scene is shown")
         return None
+    asked = work(int(steps), [_bundle(r, i) for i, r in enumerate(kept)])
+    if asked > MAX_WORK:  # the seeds go, the runs stay
+        state.note("{asked} run-steps is over the limit of {max}: each run draws one noise seed",
+                   asked=f"{asked:,}", max=f"{MAX_WORK:,}")
+        kept = [dict(r, noise=dict(r["noise"], bundle=1)) if isinstance(r.get("noise"), dict) else r for r in kept]
     out = {"surface": name, "start": list(start), "steps": int(steps), "runs": kept}
     for section in ("map", "sweep"):  # a fate map or sweep on screen: kept if it still fits the runs
         if data.get(section) is not None:

@@ -150,10 +150,14 @@ def test_the_tour_is_computed_once_per_server_before_anyone_clicks(monkeypatch):
             at.button(key=f"preset-{p.key}").click().run()
             assert not at.exception
     assert calls == []  # every scene came from the warm cache
-    for steps in range(500, 500 + ui.compute.GENERAL_ENTRIES + 4):  # more new scenarios than the general tier holds
+    general = ui.compute.RESULTS["general"]
+    monkeypatch.setattr(general, "budget", 1 << 20)  # 1 MB: a few of the scenarios below
+    for steps in range(3001, 3021):  # more new scenarios than the general tier holds (0.24 MB each)
         ui.compute.compute(ui.compute.scenario_key(dict(BY_KEY["burst"].scenario, steps=steps)))
+        assert general.bytes <= general.budget
+    assert 0 < len(general) < 20
     at.button(key="preset-decay").click().run()
-    assert len(calls) == ui.compute.GENERAL_ENTRIES + 4  # …and the scenes are still there
+    assert len(calls) == 20  # …and the scenes are still there
 
 
 def test_3d_view_replaces_the_map_and_back():
@@ -183,8 +187,9 @@ def test_make_gif_on_the_page_gives_a_gif_with_the_chosen_frames():
     at.slider(key="gif_frames").set_value(40).run()
     at.button(key="make_GIF").click().run()
     assert not at.exception
-    wanted, data = at.session_state["made_GIF"]
+    kind, _, data = at.session_state["made_download"]
     gif = Image.open(io.BytesIO(data))
+    assert kind == "GIF"
     assert gif.n_frames == 40 and gif.size == (800, 640)
     assert any("GIF" in b.label and "MB" in b.label for b in at.get("download_button"))
 
@@ -197,8 +202,12 @@ def test_long_runs_prepare_csv_with_a_button_and_short_runs_download_directly():
     assert "Trajectories (CSV)" not in [b.label for b in at.get("download_button")]
     at.button(key="make_CSV").click().run()
     assert not at.exception
-    _, text = at.session_state["made_CSV"]
-    assert text.count("\n") == 1 + 100_001
+    kind, _, text = at.session_state["made_download"]
+    assert kind == "CSV" and text.count("\n") == 1 + 100_001
+    at.button(key="make_JSON").click().run()  # the session keeps one prepared download: the CSV goes
+    kind, _, text = at.session_state["made_download"]
+    assert kind == "JSON" and text.startswith("{")
+    assert "Download CSV" not in " ".join(b.label for b in at.get("download_button"))
 
 
 def test_every_bound_is_listed_on_the_page_and_the_widgets_stop_at_it():

@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -93,19 +94,33 @@ def test_noise_is_seeded_and_is_what_the_optimizer_saw():
 
 
 def test_a_bundle_draws_other_seeds_and_their_mean():
-    from views.mapfig import map_figure, mean_path
+    from views.mapfig import map_figure
     data = {"surface": "booth", "start": [0, 0], "steps": 40,
             "runs": [{"optimizer": "SGD", "params": {"lr": 0.02}, "noise": {"std": 3, "seed": 1, "bundle": 4}}]}
     sc = parse_scenario(data)
     (main,) = simulate(sc.surface_obj.objective, list(sc.runs), sc.steps)
-    bundles = run_bundles(sc)
-    assert [r.spec.noise for r in bundles[0]] == [(3.0, 2), (3.0, 3), (3.0, 4)]
-    mean = mean_path([main.points] + [r.points for r in bundles[0]])
-    assert mean.shape == main.points.shape and np.allclose(mean[0], [0, 0])
+    seeds = [simulate(sc.surface_obj.objective, [replace(sc.runs[0], noise=(3.0, s))], sc.steps)[0] for s in (2, 3, 4)]
+    bundles = run_bundles(sc, [main])
+    assert bundles[0].seeds == 4 and all(np.array_equal(p, r.points) for p, r in zip(bundles[0].paths, seeds))
+    mean = np.mean([main.points] + [r.points for r in seeds], axis=0)
+    assert np.allclose(bundles[0].mean, mean) and np.allclose(mean[0], [0, 0])
     fig = map_figure(sc.surface_obj, [main], bundles=bundles)
     dotted = [t for t in fig.data if t.line and t.line.dash == "dot"]
     assert len(dotted) == 1 and np.allclose(dotted[0].x[-1], mean[-1, 0])
     assert sum(1 for t in fig.data if t.opacity == 0.3) == 3
+
+
+def test_bundle_seeds_are_stepped_in_chunks_and_thinned():
+    """More seeds than one chunk: every seed is there once, thinned, and the mean stops at the shortest."""
+    from scenario import BUNDLE_CHUNK
+    k = BUNDLE_CHUNK + 3
+    sc = parse_scenario({"surface": "booth", "start": [0, 0], "steps": 30,
+                         "runs": [{"optimizer": "SGD", "params": {"lr": 0.02}, "noise": {"std": 3, "seed": 10, "bundle": k}}]})
+    main = simulate(sc.surface_obj.objective, list(sc.runs), sc.steps)
+    bundles = run_bundles(sc, main, thin=lambda p: np.arange(0, len(p), 10))
+    assert len(bundles[0].paths) == k - 1 and all(len(p) == 4 for p in bundles[0].paths)
+    last = simulate(sc.surface_obj.objective, [replace(sc.runs[0], noise=(3.0, 10 + k - 1))], sc.steps)[0]
+    assert np.array_equal(bundles[0].paths[-1], last.points[::10])
 
 
 def test_scenarios_hold_maps_sweeps_noise_and_clipping():

@@ -1,10 +1,11 @@
 """The page's cached computations: engine results and figures for a scenario.
 
-Two tiers, both bounded. The lecture tour's scenes are what a whole class opens at once, so
-their results and figures live in a tier of their own that nothing else evicts (10 scenes × 2
-languages), and `warm_up()` computes them when the server starts instead of on the first
-student's click (the "tiny learning rate" scene alone is 100,000 steps). Everything else goes
-through a small LRU tier: a class typing 30 different step counts cycles it, but cannot grow it.
+Two tiers, each bounded in bytes (ui/cache.py). The lecture tour's scenes are what a whole class
+opens at once, so their results and figures live in a tier of their own that nothing else evicts
+(11 scenes × 2 languages), and `warm_up()` computes them when the server starts instead of on the
+first student's click (the "tiny learning rate" scene alone is 100,000 steps). Everything else
+goes through an LRU tier: a class typing 30 different step counts cycles it, but cannot grow it.
+Scenarios above jobs.HEAVY_WORK run in the worker process (ui/jobs.py), not in the server's.
 """
 from __future__ import annotations
 
@@ -18,15 +19,26 @@ import streamlit as st
 
 from analysis import summarize
 from i18n import LANGUAGES, translator
-from scenario import parse_scenario, run_bundles, run_scenario
+from scenario import parse_scenario, run_bundles, run_scenario, work
 from tour import PRESETS
 from views.alttext import diagnostics_alt, map_alt, surface3d_alt
 from views.diagnostics import diagnostics_figure
 from views.mapfig import PALETTE, fit_view, map_figure
+from views.sampling import path_indices
 from views.surface3d import surface3d_figure
 
-GENERAL_ENTRIES = 16  # a 100,000-step run of 8 optimizers is ~60 MB of results: keep this small
-PRESET_ENTRIES = 48  # 10 scenes × 2 languages, with room for a few colour / view variants
+from . import jobs
+from .cache import ByteCache
+from .memory import return_freed_memory, trim
+
+MB = 1 << 20
+# Each tier is bounded in bytes (ui/cache.py measures what it keeps). The largest result allowed
+# (16 runs × 100,000 steps, all records) is 154 MB; the tour's 11 scenes are 11 MB per language.
+RESULTS = {"preset": ByteCache("results, tour", 48 * MB), "general": ByteCache("results", 256 * MB)}
+FIGURES = {"preset": ByteCache("figures, tour", 128 * MB), "general": ByteCache("figures", 64 * MB)}
+SUMMARIES = ByteCache("summaries", 4 * MB)
+FIGURES_3D = ByteCache("3-D figures", 32 * MB)
+CACHES = (*RESULTS.values(), *FIGURES.values(), SUMMARIES, FIGURES_3D)
 
 
 def scenario_key(data: dict) -> str:
@@ -42,8 +54,24 @@ def preset_scenario(preset, tr) -> dict:
 PRESET_KEYS = frozenset(scenario_key(preset_scenario(p, translator(lang))) for p in PRESETS for lang in LANGUAGES)
 
 
+def heavy(scenario) -> bool:
+    """Whether a scenario's runs go to the worker process (ui/jobs.py) rather than this one."""
+    return work(scenario.steps, scenario.bundles or (1,) * len(scenario.runs)) > jobs.HEAVY_WORK
+
+
 def _results(key: str):
-    return run_scenario(parse_scenario(json.loads(key)))
+    scenario = parse_scenario(json.loads(key))
+    if heavy(scenario):
+        return jobs.run(jobs.results_job, key)
+    return run_scenario(scenario)
+
+
+def _bundles(key: str, scenario, results):
+    if not scenario.bundles:
+        return {}
+    if heavy(scenario):
+        return jobs.run(jobs.bundles_job, key, results)
+    return run_bundles(scenario, results, path_indices)
 
 
 def _figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int):
@@ -51,32 +79,9 @@ def _figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int):
     surface, results = scenario.surface_obj, compute(key)
     view = fit_view(surface, results) if fit else surface.domain
     map_fig = map_figure(surface, results, list(colours), view, tr=tr, large=large, height=760 if large else 620,
-                         bundles=run_bundles(scenario), inset=inset)
+                         bundles=_bundles(key, scenario, results), inset=inset)
     alt = {"map": map_alt(surface, results, tr), "diagnostics": diagnostics_alt(results, tr)}
     return map_fig, diagnostics_figure(surface, results, list(colours), tr=tr), view, alt
-
-
-# cache_resource: shared by all sessions and not copied on each rerun (results are megabytes);
-# nothing modifies a result or figure after it is built. Streamlit keys a cache by the function's
-# name and code, so each tier needs a function of its own.
-@st.cache_resource(max_entries=GENERAL_ENTRIES, show_spinner=False)
-def _results_general(key: str):
-    return _results(key)
-
-
-@st.cache_resource(max_entries=PRESET_ENTRIES, show_spinner=False)
-def _results_preset(key: str):
-    return _results(key)
-
-
-@st.cache_resource(max_entries=GENERAL_ENTRIES, show_spinner=False)
-def _figures_general(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int):
-    return _figures(key, colours, fit, tr, large, inset)
-
-
-@st.cache_resource(max_entries=PRESET_ENTRIES, show_spinner=False)
-def _figures_preset(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int):
-    return _figures(key, colours, fit, tr, large, inset)
 
 
 def _tier(key: str) -> str:
@@ -85,28 +90,31 @@ def _tier(key: str) -> str:
 
 def compute(key: str):
     """Engine results for a scenario (given as scenario_key's JSON)."""
-    return (_results_preset if _tier(key) == "preset" else _results_general)(key)
+    return RESULTS[_tier(key)].get(key, lambda: _results(key))
 
 
 def figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int = 0):
     """(map figure, diagnostics figure, view, their text alternatives) for a scenario, its run colours and view options
-    (inset: the scene's, see map_figure)."""
-    return (_figures_preset if _tier(key) == "preset" else _figures_general)(key, colours, fit, tr, large, inset)
+    (inset: the scene's, see map_figure). Shared by all sessions and never modified after it is built."""
+    args = (key, colours, fit, tr, large, inset)
+    return FIGURES[_tier(key)].get(args, lambda: _figures(*args))
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
 def summaries(key: str, tolerance: float):
-    """The summary table's numbers for each run (a few hundred bytes: a larger cache is cheap)."""
-    surface = parse_scenario(json.loads(key)).surface_obj
-    return [summarize(surface, r, tolerance) for r in compute(key)]
+    """The summary table's numbers for each run."""
+    def make():
+        surface = parse_scenario(json.loads(key)).surface_obj
+        return [summarize(surface, r, tolerance) for r in compute(key)]
+    return SUMMARIES.get((key, tolerance), make)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
 def figure_3d(key: str, colours: tuple, view, tr):
-    scenario = parse_scenario(json.loads(key))
-    results = compute(key)
-    return (surface3d_figure(scenario.surface_obj, results, list(colours), view, tr=tr),
-            surface3d_alt(scenario.surface_obj, results, tr))
+    def make():
+        scenario = parse_scenario(json.loads(key))
+        results = compute(key)
+        return (surface3d_figure(scenario.surface_obj, results, list(colours), view, tr=tr),
+                surface3d_alt(scenario.surface_obj, results, tr))
+    return FIGURES_3D.get((key, colours, view, tr), make)
 
 
 def _warm() -> None:
@@ -148,12 +156,14 @@ def _collect_garbage() -> None:
     while True:
         time.sleep(GC_PERIOD)
         gc.collect()
+        trim()
 
 
 @st.cache_resource(show_spinner=False)
 def warm_up() -> tuple[threading.Thread, threading.Thread]:
     """Once per server, at the first page: compute every tour scene in the background, and start
     the periodic garbage collection."""
+    return_freed_memory()
     threads = (threading.Thread(target=_warm, name="descent-lab-warm-up", daemon=True),
                threading.Thread(target=_collect_garbage, name="descent-lab-gc", daemon=True))
     for t in threads:

@@ -12,7 +12,7 @@ from i18n import ENGLISH
 from optimizers import OPTIMIZERS, SCHEDULES
 from optimizers.fate import MAX_MAP, MAX_SWEEP
 from optimizers.schedules import STEPS
-from scenario import MAX_BUNDLE, MAX_FILE_BYTES, MAX_LABEL, MAX_MAP_STEPS, MAX_RUNS, MAX_STEPS, WARMUP_FACTOR
+from scenario import MAX_BUNDLE, MAX_FILE_BYTES, MAX_LABEL, MAX_MAP_STEPS, MAX_RUNS, MAX_STEPS, MAX_WORK, WARMUP_FACTOR
 from surfaces.parse import MAX_LENGTH
 from views.export import MAX_EXPORT_FRAMES, SIZE
 from views.text import md
@@ -30,6 +30,7 @@ from .page import (
     set_optimizer,
     set_schedule,
 )
+from .share import MAX_DOWNLOAD_ROWS
 
 PAGE_SCHEDULES = [n for n in SCHEDULES if n != "SequentialLR"]  # sequences: the warm-up option builds them
 
@@ -192,13 +193,15 @@ def limits_section(tr=ENGLISH) -> None:
         st.markdown(tr(
             "- steps: at most {steps} per run\n"
             "- runs: at most {page_runs} on the page ({file_runs} in a scenario file or link; more are dropped with a note)\n"
+            "- work: at most {work} run-steps in all (steps × runs, each extra noise seed drawn counting as a run)\n"
             "- fate map: at most {cells} × {cells} starts, {map_steps} steps each\n"
             "- sweep: at most {sweep} × {sweep} settings, {map_steps} steps each\n"
             "- GIF / MP4: at most {frames} frames of {w} × {h} pixels\n"
+            "- CSV / JSON download: at most {rows} rows (one per run and step)\n"
             "- scenario files: at most {file_kb} kB\n"
             "- a typed formula: at most {formula} characters\n"
             "- a share link's scenario: at most {link} characters\n\n"
             "Anything beyond these is refused with a message, not computed.",
-            steps=f"{MAX_STEPS:,}", page_runs=MAX_PAGE_RUNS, file_runs=MAX_RUNS, cells=MAX_MAP, map_steps=f"{MAX_MAP_STEPS:,}",
+            steps=f"{MAX_STEPS:,}", work=f"{MAX_WORK:,}", rows=f"{MAX_DOWNLOAD_ROWS:,}", page_runs=MAX_PAGE_RUNS, file_runs=MAX_RUNS, cells=MAX_MAP, map_steps=f"{MAX_MAP_STEPS:,}",
             sweep=MAX_SWEEP, frames=MAX_EXPORT_FRAMES, w=SIZE[0], h=SIZE[1], file_kb=f"{MAX_FILE_BYTES // 1000:,}",
             formula=MAX_LENGTH, link=f"{MAX_PARAM_CHARS:,}"))

@@ -29,11 +29,27 @@ def page_failed() -> None:
     from i18n import translator
 
     from .bind import PAGE
-    log.exception("the page failed")
     state = st.session_state.get(PAGE)
     tr = translator(getattr(state, "lang", "en"))
+    if _stopped_job(tr):
+        return
+    log.exception("the page failed")
     st.error(tr("The page could not be drawn because of an error in the app. The error was logged on the server; "
                 "reloading the page may help."))
+
+
+def _stopped_job(tr) -> bool:
+    """A computation whose worker process ended (ui/jobs.py): not a bug in the app, so a warning
+    that says what to do, and nothing logged as an error."""
+    import sys
+
+    from .jobs import JobFailed
+    if not isinstance(sys.exc_info()[1], JobFailed):
+        return False
+    log.warning("a job stopped: %s", sys.exc_info()[1])
+    st.warning(tr("The computation stopped before it finished: its worker process ended. The page works; "
+                  "change a setting or press the button again to retry."))
+    return True
 
 
 @contextlib.contextmanager
@@ -41,6 +57,8 @@ def guarded(section: str, tr):
     try:
         yield
     except Exception:
+        if _stopped_job(tr):
+            return
         log.exception("the %s section failed", section)
         st.error(tr("This part of the page could not be drawn because of an error in the app; the rest of the page "
                     "works. The error was logged on the server."))

@@ -19,6 +19,7 @@ from tour import BY_KEY
 from views import export as ex
 from views.text import md
 
+from . import jobs
 from .bind import bound, page
 from .page import active_scene
 from .state import load_dict
@@ -71,22 +72,40 @@ def _title(tr, surface) -> tuple[str, str]:
 
 
 FAST_ROWS = 20_000  # rows of CSV/JSON written in well under a second
+MAX_DOWNLOAD_ROWS = 200_000  # ~45 MB of CSV: a session keeps one prepared download of at most this
+MADE = "made_download"  # the session's one prepared download: (kind, settings key, bytes)
 
 
-def _data_export(col, kind, label, make, file_name, mime, big, key, tr, help_) -> None:
+def _keep_download(kind: str, key, data: bytes) -> None:
+    """A session keeps only its latest prepared download: making a GIF lets go of the CSV."""
+    st.session_state[MADE] = (kind, key, data)
+
+
+def _made(kind: str, key):
+    made = st.session_state.get(MADE)
+    return made[2] if made and made[0] == kind and made[1] == key else None
+
+
+def _data_export(col, kind, label, make, file_name, mime, rows, key, tr, help_) -> None:
     """A deferred download when it is quick to make; else a button that makes it with a
-    progress bar, then the download."""
-    if not big:
+    progress bar, then the download; none over MAX_DOWNLOAD_ROWS (cli.py writes any size)."""
+    if rows > MAX_DOWNLOAD_ROWS:
+        col.button(label, key=f"make_{kind}", disabled=True, width="stretch",
+                   help=tr("{rows} rows: a download from the page holds at most {max}. "
+                           "`python3 cli.py export SCENARIO.json --csv out.csv` writes any size.",
+                           rows=f"{rows:,}", max=f"{MAX_DOWNLOAD_ROWS:,}"))
+        return
+    if rows <= FAST_ROWS:
         col.download_button(label, data=make, file_name=file_name, mime=mime, on_click="ignore", width="stretch", help=help_)
         return
     if col.button(tr("Prepare {what}", what=label), key=f"make_{kind}", width="stretch", help=help_):
         bar = col.progress(0.0, text=tr("Writing {kind}…", kind=kind))
         data = make(lambda f: bar.progress(f, text=tr("Writing {kind}…", kind=kind)))
         bar.empty()
-        st.session_state[f"made_{kind}"] = (key, data)
-    made = st.session_state.get(f"made_{kind}")
-    if made and made[0] == key:
-        col.download_button(tr("Download {kind} ({size} MB)", kind=kind, size=f"{len(made[1]) / 1e6:.1f}"), data=made[1],
+        _keep_download(kind, key, data)
+    data = _made(kind, key)
+    if data is not None:
+        col.download_button(tr("Download {kind} ({size} MB)", kind=kind, size=f"{len(data) / 1e6:.1f}"), data=data,
                             file_name=file_name, mime=mime, on_click="ignore", key=f"get_{kind}", width="stretch")
 
 
@@ -94,15 +113,18 @@ def export_section(scenario, results, map_fig, colours, view, tr) -> None:
     surface = scenario.surface_obj
     title, text = _title(tr, surface)
     lang = page().lang
+    if any(st.session_state.get(f"make_{kind}") for kind in ("CSV", "JSON", "GIF", "MP4")):
+        st.session_state.pop(MADE, None)  # a new download is being made: the old one goes before anything is drawn
     with st.expander(tr("Export: data, standalone page, pictures")):
-        key = (json.dumps(scenario.to_dict(), sort_keys=True), tuple(colours), str(view), lang, title)
+        scenario_key = json.dumps(scenario.to_dict(), sort_keys=True)
+        key = (scenario_key, tuple(colours), str(view), lang, title)
         c1, c2, c3 = st.columns(3)
-        big = row_count(results) > FAST_ROWS  # ≥ ~1 s to write: made on request, with a progress bar
+        rows = row_count(results)  # over FAST_ROWS (≥ ~1 s to write): made on request, with a progress bar
         _data_export(c1, "CSV", tr("Trajectories (CSV)"), lambda progress=None: trajectories_csv(results, progress),
-                     "descent-lab-trajectories.csv", "text/csv", big, key, tr,
+                     "descent-lab-trajectories.csv", "text/csv", rows, key, tr,
                      tr("One row per run and step: point, loss, gradient, η, σ, η/σ and momentum per coordinate."))
         _data_export(c2, "JSON", tr("Trajectories (JSON)"), lambda progress=None: trace_json(scenario, results, progress),
-                     "descent-lab-trajectories.json", "application/json", big, key, tr,
+                     "descent-lab-trajectories.json", "application/json", rows, key, tr,
                      tr("The scenario and every recorded quantity per step, as cli.py trace prints it."))
         c3.download_button(tr("Animated map (HTML)"), data=lambda: ex.html_bytes(map_fig, title, text, lang),
                            file_name="descent-lab.html", mime="text/html", on_click="ignore", width="stretch",
@@ -127,15 +149,14 @@ def export_section(scenario, results, map_fig, colours, view, tr) -> None:
         for col, kind in zip(cols, kinds):
             if col.button(tr("Make {kind}", kind=kind), key=f"make_{kind}", width="stretch"):
                 bar = st.progress(0.0, text=tr("Drawing {n} frames…", n=frames))
-                images = ex.animation_frames(surface, results, list(colours), view, frames=frames, tr=tr, title=title,
-                                             progress=lambda f, bar=bar: bar.progress(0.8 * f, text=tr("Drawing {n} frames…", n=frames)))
-                bar.progress(0.85, text=tr("Encoding {kind}…", kind=kind))
-                data = ex.gif_bytes(images) if kind == "GIF" else ex.mp4_bytes(images)
+                data = jobs.run(jobs.animation_job, kind, scenario_key, results, list(colours), view, frames, lang, title,
+                                progress=lambda f, bar=bar, kind=kind: bar.progress(f, text=tr("Drawing {n} frames…", n=frames)
+                                                                         if f < 0.85 else tr("Encoding {kind}…", kind=kind)))
                 bar.empty()
-                st.session_state[f"made_{kind}"] = (wanted, data)
-            made = st.session_state.get(f"made_{kind}")
-            if made and made[0] == wanted:
-                col.download_button(tr("Download {kind} ({size} MB)", kind=kind, size=f"{len(made[1]) / 1e6:.1f}"), data=made[1],
+                _keep_download(kind, wanted, data)
+            data = _made(kind, wanted)
+            if data is not None:
+                col.download_button(tr("Download {kind} ({size} MB)", kind=kind, size=f"{len(data) / 1e6:.1f}"), data=data,
                                     file_name=f"descent-lab.{kind.lower()}", mime="image/gif" if kind == "GIF" else "video/mp4",
                                     on_click="ignore", key=f"get_{kind}", width="stretch")
         if "MP4" not in kinds:

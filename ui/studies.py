@@ -7,50 +7,33 @@ point; a click on a sweep cell adds that run to the page.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 
 import numpy as np
 import streamlit as st
 
 from optimizers import OPTIMIZERS, ValidationError
 from optimizers.fate import MAX_MAP, MAX_SWEEP, SECOND, sweep_params, with_value
-from scenario import MAX_MAP_STEPS, parse_scenario, run_fate_map, run_sweep
+from scenario import MAX_MAP_STEPS, parse_scenario
 from views.alttext import fate_alt, sweep_alt
 from views.fatefig import METRICS, fate_figure, sweep_figure
 from views.numbers import sig
 from views.text import md
 from views.toolbar import chart_config
 
+from . import jobs
 from .bind import NUMBER, bound, choice, page
+from .cache import MB, ByteCache
 from .state import add_run_from, set_start
 
-_CACHE: OrderedDict = OrderedDict()  # (kind, scenario JSON) → result, for every session; bounded
-_CACHE_SIZE = 6
-_LOCK = threading.Lock()
-
-
-def _cached(kind: str, scenario_json: str, compute):
-    """A small shared LRU cache. Not st.cache_resource: the computation draws a progress bar,
-    and Streamlit cannot replay element calls from a cached function."""
-    with _LOCK:
-        if (kind, scenario_json) in _CACHE:
-            _CACHE.move_to_end((kind, scenario_json))
-            return _CACHE[(kind, scenario_json)]
-    result = compute()
-    with _LOCK:
-        _CACHE[(kind, scenario_json)] = result
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return result
+_CACHE = ByteCache("fate maps and sweeps", 32 * MB)  # (kind, scenario JSON) → result, for every session
 
 
 def _fate(scenario_json: str, progress=None):
-    return _cached("map", scenario_json, lambda: run_fate_map(parse_scenario(json.loads(scenario_json)), progress=progress))
+    return _CACHE.get(("map", scenario_json), lambda: jobs.run(jobs.fate_job, scenario_json, progress=progress))
 
 
 def _sweep(scenario_json: str, progress=None):
-    return _cached("sweep", scenario_json, lambda: run_sweep(parse_scenario(json.loads(scenario_json)), progress=progress))
+    return _CACHE.get(("sweep", scenario_json), lambda: jobs.run(jobs.sweep_job, scenario_json, progress=progress))
 
 
 def _study_key(scenario, run: int, section: str, settings: dict, start) -> str:

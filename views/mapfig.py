@@ -151,22 +151,15 @@ def _click_grid(surface: Surface, view, tr=ENGLISH) -> go.Scatter:
                       hovertemplate=f"{a} = %{{x:.4g}}<br>{b} = %{{y:.4g}}<br>{tr('loss')} = %{{customdata:.5g}}<br>{tr('click: start here')}<extra></extra>")
 
 
-def mean_path(paths) -> np.ndarray:
-    """The mean of several paths, step by step, up to the shortest (a diverged seed ends early)."""
-    n = min(len(p) for p in paths)
-    return np.mean(np.stack([p[:n] for p in paths]), axis=0)
-
-
-def _draw_bundle(fig, main, members, colour, k, tr):
-    for r in members:
-        keep = path_indices(r.points)
-        fig.add_trace(go.Scatter(x=r.points[keep, 0], y=r.points[keep, 1], mode="lines", showlegend=False, hoverinfo="skip",
+def _draw_bundle(fig, main, bundle, colour, k, tr):
+    for points in bundle.paths:
+        fig.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines", showlegend=False, hoverinfo="skip",
                                  line=dict(color=colour, width=1 * k), opacity=0.3))
-    mean = mean_path([main.points] + [r.points for r in members])
-    keep = path_indices(mean)
-    fig.add_trace(go.Scatter(x=mean[keep, 0], y=mean[keep, 1], mode="lines", showlegend=False,
-                             name=tr("mean of {n} seeds", n=len(members) + 1), line=dict(color=colour, width=3.5 * k, dash="dot"),
-                             hovertemplate=f"{plotly_text(main.label)}: {tr('mean of {n} seeds', n=len(members) + 1)}<extra></extra>"))
+    keep = path_indices(bundle.mean)
+    seeds = tr("mean of {n} seeds", n=bundle.seeds)
+    fig.add_trace(go.Scatter(x=bundle.mean[keep, 0], y=bundle.mean[keep, 1], mode="lines", showlegend=False,
+                             name=seeds, line=dict(color=colour, width=3.5 * k, dash="dot"),
+                             hovertemplate=f"{plotly_text(main.label)}: {seeds}<extra></extra>"))
 
 
 def map_figure(surface: Surface, results, colours=None, view=None, max_frames: int = MAX_FRAMES,
@@ -174,8 +167,8 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
                inset: int = 0) -> go.Figure:
     """The contour map with every run animated together. `results`: engine RunResults.
     large: presentation mode (big fonts, markers and lines for a projector).
-    bundles: {run index: [results of the same run with other noise seeds]}: drawn as faint paths
-    with the mean path over all the seeds in bold (a static layer, not animated).
+    bundles: {run index: scenario.Bundle of the same run's other noise seeds}: drawn as faint
+    paths with the mean path over all the seeds in bold (a static layer, not animated).
     inset: > 0 draws, in the map's corner, the coordinate that moves most against the step t for the
     first `inset` steps (a bounce across a narrow valley is a line on the map, a zig-zag here)."""
     k = 1.6 if large else 1.0  # size factor
@@ -198,8 +191,8 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
                                              line=dict(color="black", width=1.2)),
                                  hovertemplate=f"{kind}<br>({p.x:.6g}, {p.y:.6g})<br>loss = {p.value:.6g}<extra></extra>"))
 
-    for i, members in (bundles or {}).items():
-        _draw_bundle(fig, results[i], members, colours[i], k, tr)
+    for i, bundle in (bundles or {}).items():
+        _draw_bundle(fig, results[i], bundle, colours[i], k, tr)
     n_steps = max((r.steps_taken for r in results), default=0)
     n_steps = max(n_steps, max((len(r.points) - 1 for r in results), default=0))
     shown = frame_steps(n_steps, max_frames)

@@ -1,0 +1,158 @@
+"""Heavy work in a worker process, so that it never holds the server.
+
+The engine's step loop is Python: a run of many steps, a fate map, a sweep or a 300-frame GIF
+holds the interpreter's lock for seconds, and while it does every other session (and
+`/_stcore/health`) waits. Such work goes to one worker process (started on first use, with
+the "spawn" method: the server is threaded), which has a core to itself on a two-core
+machine; the session that asked waits for it with a progress bar, the others are not slowed.
+
+A job is a top-level function of this module and plain arguments (JSON text, numbers); it
+reports progress by writing a float into a small file that the waiting session reads. The
+worker stops after IDLE seconds without a job (its memory goes back to the system) and is
+restarted when it dies (e.g. killed): the job then fails with JobFailed, not a traceback.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import struct
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+
+IDLE = 120.0  # s without a job before the worker stops
+POLL = 0.2  # s between progress reads
+HEAVY_WORK = 200_000  # run-steps (scenario.work) above which a run goes to the worker
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_last_used = 0.0
+_running = 0
+
+
+class JobFailed(RuntimeError):
+    """The worker died or could not be started: the page says so and keeps working."""
+
+
+def _executor() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_worker_start)
+            threading.Thread(target=_stop_when_idle, name="descent-lab-jobs-idle", daemon=True).start()
+        return _pool
+
+
+def _stop_when_idle() -> None:
+    global _pool
+    while True:
+        time.sleep(IDLE / 4)
+        with _lock:
+            if _pool is None:
+                return
+            if _running == 0 and time.monotonic() - _last_used > IDLE:
+                _pool.shutdown(wait=False)
+                _pool = None
+                return
+
+
+def _reset() -> None:
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = None
+
+
+def run(job, *args, progress=None):
+    """job(*args) in the worker, waiting here; progress(fraction) as the worker reports it."""
+    global _last_used, _running
+    fd, path = tempfile.mkstemp(prefix="descent-lab-progress-")
+    try:
+        os.write(fd, struct.pack("d", 0.0))
+        with _lock:
+            _running += 1
+        try:
+            future = _executor().submit(_in_worker, job, path, *args)
+        except (BrokenProcessPool, RuntimeError, OSError) as e:
+            _reset()
+            raise JobFailed(str(e)) from None
+        while True:
+            try:
+                return future.result(timeout=POLL)
+            except FutureTimeout:
+                if progress is not None:
+                    progress(max(0.0, min(1.0, struct.unpack("d", os.pread(fd, 8, 0))[0])))
+            except BrokenProcessPool as e:
+                _reset()
+                raise JobFailed(str(e)) from None
+    finally:
+        with _lock:
+            _running -= 1
+            _last_used = time.monotonic()
+        os.close(fd)
+        os.unlink(path)
+
+
+def _worker_start() -> None:
+    from ui.memory import return_freed_memory
+    return_freed_memory()
+
+
+def _in_worker(job, path: str, *args):
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        return job(*args, progress=lambda f: os.pwrite(fd, struct.pack("d", float(f)), 0))
+    finally:
+        os.close(fd)
+
+
+# ------------------------------------------------------------------------------ the jobs
+
+def results_job(key: str, progress=None):
+    """Engine results of a scenario (scenario_key's JSON). No progress: the page shows a spinner."""
+    import json
+
+    from scenario import parse_scenario, run_scenario
+    return run_scenario(parse_scenario(json.loads(key)))
+
+
+def bundles_job(key: str, results, progress=None):
+    import json
+
+    from scenario import parse_scenario, run_bundles
+    from views.sampling import path_indices
+    return run_bundles(parse_scenario(json.loads(key)), results, path_indices, progress=progress)
+
+
+def fate_job(key: str, progress=None):
+    import json
+
+    from scenario import parse_scenario, run_fate_map
+    return run_fate_map(parse_scenario(json.loads(key)), progress=progress)
+
+
+def sweep_job(key: str, progress=None):
+    import json
+
+    from scenario import parse_scenario, run_sweep
+    return run_sweep(parse_scenario(json.loads(key)), progress=progress)
+
+
+def animation_job(kind: str, key: str, results, colours, view, frames: int, lang: str, title: str, progress=None):
+    """GIF or MP4 bytes of the animation (frames drawn in the worker: 300 frames are ~400 MB)."""
+    import json
+
+    from i18n import translator
+    from scenario import parse_scenario
+    from views import export as ex
+    surface = parse_scenario(json.loads(key)).surface_obj
+    images = ex.animation_frames(surface, results, colours, view, frames=frames, tr=translator(lang), title=title,
+                                 progress=lambda f: progress(0.8 * f) if progress else None)
+    if progress:
+        progress(0.85)
+    return ex.gif_bytes(images) if kind == "GIF" else ex.mp4_bytes(images)
