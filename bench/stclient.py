@@ -77,6 +77,13 @@ class Session:
         state.id, state.int_value = w.id, value
         return await self._rerun([state])
 
+    async def set_slider(self, label: str, value: float) -> RunReply:
+        w = self._widget(label, "slider")
+        state = BackMsg().rerun_script.widget_states.widgets.add()
+        state.id = w.id
+        state.double_array_value.data.append(value)
+        return await self._rerun([state])
+
     def _widget(self, label: str, kind: str) -> Widget:
         w = self.widgets.get(label)
         if w is None or w.kind != kind:

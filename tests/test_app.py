@@ -214,6 +214,7 @@ def test_every_bound_is_listed_on_the_page_and_the_widgets_stop_at_it():
     from optimizers.fate import MAX_MAP, MAX_SWEEP
     from surfaces.parse import MAX_LENGTH
     from ui.link import MAX_PARAM_CHARS
+    from ui.share import MAX_DOWNLOAD_ROWS
     from ui.state import MAX_PAGE_RUNS
     from views.export import MAX_EXPORT_FRAMES, SIZE
     at = fresh()
@@ -222,7 +223,7 @@ def test_every_bound_is_listed_on_the_page_and_the_widgets_stop_at_it():
     for bound in (f"{scenario.MAX_STEPS:,}", str(MAX_PAGE_RUNS), str(scenario.MAX_RUNS), f"{MAX_MAP} × {MAX_MAP}",
                   f"{scenario.MAX_MAP_STEPS:,}", f"{MAX_SWEEP} × {MAX_SWEEP}", str(MAX_EXPORT_FRAMES),
                   f"{SIZE[0]} × {SIZE[1]}", f"{scenario.MAX_FILE_BYTES // 1000:,} kB", str(MAX_LENGTH),
-                  f"{MAX_PARAM_CHARS:,}"):
+                  f"{MAX_PARAM_CHARS:,}", f"{scenario.MAX_WORK:,}", f"{MAX_DOWNLOAD_ROWS:,}"):
         assert bound in text, bound
     top = {w.label: w.max for w in at.number_input}
     assert top["Steps"] == scenario.MAX_STEPS

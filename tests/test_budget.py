@@ -13,6 +13,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
+import scenario
 from optimizers import ValidationError
 from scenario import MAX_WORK, parse_scenario, read_scenario_json, run_scenario, salvage_scenario, work
 from ui import jobs
@@ -154,3 +155,42 @@ def test_heavy_results_from_the_worker_equal_those_made_here():
             if x is not None:
                 assert np.array_equal(x, y, equal_nan=True), name
         assert (a.diverged_at, a.label) == (b.diverged_at, b.label)
+
+
+BASE = {"surface": "booth", "start": [0, 0], "steps": 100, "runs": [{"optimizer": "SGD", "params": {"lr": 0.01}}]}
+OVER = {  # one scenario beyond each bound the page's Limits list, by the field it breaks
+    "steps": dict(BASE, steps=100_001),
+    "runs": dict(BASE, runs=BASE["runs"] * 17),
+    "work": _noisy(100_000, 2, 17),
+    "map.cells": dict(BASE, map={"cells": 201}),
+    "map.steps": dict(BASE, map={"steps": 5_001}),
+    "sweep.lr": dict(BASE, sweep={"param": "momentum", "lr": [1e-3, 1, 61]}),
+    "sweep.steps": dict(BASE, sweep={"param": "momentum", "steps": 5_001}),
+    "formula": dict(BASE, surface={"formula": "x^2 + " + "+".join(["y"] * 400), "domain": [[-1, 1], [-1, 1]]}),
+}
+
+
+@pytest.mark.parametrize("bound", sorted(OVER))
+def test_every_limit_is_enforced_for_files_and_links_alike(bound):
+    """A file beyond a bound is refused with a message; a link beyond it is read without that part
+    (with a note), and what the page then holds is within every bound."""
+    from i18n import translator
+    from ui.link import encode_scenario
+    from ui.page import scenario_dict
+    from ui.state import apply_link
+    data = OVER[bound]
+    with pytest.raises(ValidationError):
+        read_scenario_json(json.dumps(data).encode())
+    page = apply_link({"s": encode_scenario(data)})
+    assert page.notes, bound
+    held = parse_scenario(scenario_dict(page, translator("en")))  # raises if anything is still beyond a bound
+    assert held.steps <= scenario.MAX_STEPS and work(held.steps, held.bundles or (1,)) <= MAX_WORK
+
+
+def test_files_and_links_beyond_their_size_are_refused():
+    from ui.link import MAX_PARAM_CHARS
+    from ui.state import apply_link
+    with pytest.raises(ValidationError, match="larger than"):
+        read_scenario_json(b" " * (scenario.MAX_FILE_BYTES + 1))
+    page = apply_link({"s": "A" * (MAX_PARAM_CHARS + 1)})
+    assert page.notes and page.runs

@@ -144,15 +144,13 @@ def sweep_job(key: str, progress=None):
 
 
 def animation_job(kind: str, key: str, results, colours, view, frames: int, lang: str, title: str, progress=None):
-    """GIF or MP4 bytes of the animation (frames drawn in the worker: 300 frames are ~400 MB)."""
+    """GIF or MP4 bytes of the animation, each frame encoded as it is drawn."""
     import json
 
     from i18n import translator
     from scenario import parse_scenario
     from views import export as ex
     surface = parse_scenario(json.loads(key)).surface_obj
-    images = ex.animation_frames(surface, results, colours, view, frames=frames, tr=translator(lang), title=title,
-                                 progress=lambda f: progress(0.8 * f) if progress else None)
-    if progress:
-        progress(0.85)
+    images = ex.iter_frames(surface, results, colours, view, frames=frames, tr=translator(lang), title=title,
+                                 progress=progress)
     return ex.gif_bytes(images) if kind == "GIF" else ex.mp4_bytes(images)

@@ -10,6 +10,7 @@ divergence (✕), and the step counter.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import tempfile
 from pathlib import Path
@@ -169,19 +170,23 @@ def nice_ticks(lo: float, hi: float, target: int = 5) -> np.ndarray:
     return np.round(ticks, 12)
 
 
-def animation_frames(surface: Surface, results, colours=None, view=None, *, frames: int = GIF_FRAMES, size=SIZE,
-                     tr=ENGLISH, title: str = "", progress=None) -> list[Image.Image]:
-    """RGB frames of the animation, `frames` of them at most, evenly spaced over the steps.
-    progress(fraction) is called as frames are drawn."""
+def iter_frames(surface: Surface, results, colours=None, view=None, *, frames: int = GIF_FRAMES, size=SIZE,
+                tr=ENGLISH, title: str = "", progress=None):
+    """RGB frames of the animation, `frames` of them at most, evenly spaced over the steps, drawn
+    one at a time as they are taken (300 frames held at once are ~460 MB). progress(fraction) is
+    called as frames are drawn."""
     frames = int(min(max(frames, 2), MAX_EXPORT_FRAMES))
     f = _Frame(surface, results, colours, view or surface.domain, size, tr, title)
     shown = frame_steps(f.steps, frames)
-    out = []
     for k in range(len(shown)):
-        out.append(f.draw(shown, k))
+        yield f.draw(shown, k)
         if progress:
             progress((k + 1) / len(shown))
-    return out
+
+
+def animation_frames(*args, **kwargs) -> list[Image.Image]:
+    """iter_frames' frames as a list."""
+    return list(iter_frames(*args, **kwargs))
 
 
 def frame_image(surface: Surface, results, colours=None, view=None, *, step: int | None = None, size=SIZE,
@@ -193,12 +198,30 @@ def frame_image(surface: Surface, results, colours=None, view=None, *, step: int
     return f.draw(shown, len(shown) - 1)
 
 
-def gif_bytes(images: list[Image.Image], frame_ms: int = FRAME_MS) -> bytes:
-    """One palette for every frame (taken from the first), so colours do not flicker."""
-    first = images[0].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-    paletted = [first] + [im.quantize(palette=first, dither=Image.Dither.NONE) for im in images[1:]]
+CLEAR = 255  # the palette has 255 colours: index 255 is "as the frame before"
+
+
+def gif_bytes(images, frame_ms: int = FRAME_MS) -> bytes:
+    """One palette for every frame (taken from the first), so colours do not flicker. Frames are
+    written as they come (any iterable), each as the box where it differs from the one before."""
+    from PIL import GifImagePlugin, ImageChops
+    images = iter(images)
+    first = next(images).quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    header, _ = GifImagePlugin.getheader(first, None, {"loop": 0, "duration": frame_ms})
     buf = io.BytesIO()
-    paletted[0].save(buf, format="GIF", save_all=True, append_images=paletted[1:], duration=frame_ms, loop=0)
+    buf.write(b"".join(header))
+    previous = None
+    for frame in itertools.chain([first], (im.quantize(palette=first, dither=Image.Dither.NONE) for im in images)):
+        if previous is None:
+            box, part = (0, 0, *frame.size), frame
+        else:  # unchanged pixels inside the changed box become the transparent index: LZW packs them
+            box = ImageChops.difference(frame, previous).getbbox() or (0, 0, 1, 1)
+            now, before = np.asarray(frame.crop(box)), np.asarray(previous.crop(box))
+            part = Image.fromarray(np.where(now == before, CLEAR, now).astype(np.uint8), "P")
+            part.putpalette(first.getpalette())
+        buf.write(b"".join(GifImagePlugin.getdata(part, offset=box[:2], duration=frame_ms, transparency=CLEAR, disposal=1)))
+        previous = frame
+    buf.write(b";")
     return buf.getvalue()
 
 
@@ -216,15 +239,18 @@ def mp4_available() -> bool:
         return False
 
 
-def mp4_bytes(images: list[Image.Image], fps: int = round(1000 / FRAME_MS)) -> bytes:
-    """H.264 in MP4 through the ffmpeg that the imageio-ffmpeg wheel ships."""
+def mp4_bytes(images, fps: int = round(1000 / FRAME_MS)) -> bytes:
+    """H.264 in MP4 through the ffmpeg that the imageio-ffmpeg wheel ships; frames from any
+    iterable, sent to the encoder as they come."""
     import imageio_ffmpeg
+    images = iter(images)
+    first = next(images)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "animation.mp4")
-        writer = imageio_ffmpeg.write_frames(path, images[0].size, fps=fps, codec="libx264", pix_fmt_out="yuv420p",
+        writer = imageio_ffmpeg.write_frames(path, first.size, fps=fps, codec="libx264", pix_fmt_out="yuv420p",
                                              quality=7, macro_block_size=16, ffmpeg_log_level="error")
         writer.send(None)
-        for im in images:
+        for im in itertools.chain([first], images):
             writer.send(np.asarray(im.convert("RGB")).tobytes())
         writer.close()
         return Path(path).read_bytes()
