@@ -194,3 +194,13 @@ def test_files_and_links_beyond_their_size_are_refused():
         read_scenario_json(b" " * (scenario.MAX_FILE_BYTES + 1))
     page = apply_link({"s": "A" * (MAX_PARAM_CHARS + 1)})
     assert page.notes and page.runs
+
+
+def test_big_entries_nobody_asks_for_are_dropped_after_idle_seconds():
+    cache = ByteCache("test", 1 << 30, idle=60, big=1 << 20)
+    cache.get("big", lambda: np.zeros(1 << 18))  # 2 MB
+    cache.get("small", lambda: np.zeros(10))
+    cache.expire(time.monotonic() + 30)
+    assert len(cache) == 2
+    cache.expire(time.monotonic() + 61)
+    assert "big" not in cache._entries and "small" in cache._entries and cache.bytes == nbytes(np.zeros(10))

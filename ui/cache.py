@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import fields, is_dataclass
 
@@ -49,11 +50,14 @@ def nbytes(value, seen: set | None = None) -> int:
 
 
 class ByteCache:
-    """A thread-safe LRU cache of at most `budget` bytes (as `nbytes` measures them)."""
+    """A thread-safe LRU cache of at most `budget` bytes (as `nbytes` measures them). With
+    `idle`, an entry of `big` bytes or more is also dropped once nobody has asked for it for
+    `idle` seconds (`expire()`): a student's 77 MB run is not held for the rest of the day."""
 
-    def __init__(self, name: str, budget: int):
-        self.name, self.budget = name, int(budget)
+    def __init__(self, name: str, budget: int, idle: float | None = None, big: int = 16 * MB):
+        self.name, self.budget, self.idle, self.big = name, int(budget), idle, big
         self._entries: OrderedDict = OrderedDict()  # key → (value, size)
+        self._used: dict = {}  # key → when last asked for (time.monotonic)
         self._flights: dict = {}  # key → Event of the computation under way
         self._lock = threading.Lock()
         self.bytes = 0
@@ -64,6 +68,7 @@ class ByteCache:
             with self._lock:
                 if key in self._entries:
                     self._entries.move_to_end(key)
+                    self._used[key] = time.monotonic()
                     return self._entries[key][0]
                 flight = self._flights.get(key)
                 if flight is None:
@@ -92,10 +97,23 @@ class ByteCache:
             return
         with self._lock:
             self._entries[key] = (value, size)
+            self._used[key] = time.monotonic()
             self.bytes += size
             while self.bytes > self.budget:
-                _, (_, dropped) = self._entries.popitem(last=False)
+                old, (_, dropped) = self._entries.popitem(last=False)
+                self._used.pop(old, None)
                 self.bytes -= dropped
+
+    def expire(self, now: float | None = None) -> None:
+        """Drop the big entries nobody asked for in the last `idle` seconds."""
+        if self.idle is None:
+            return
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            for key in [k for k, (_, size) in self._entries.items() if size >= self.big and now - self._used[k] > self.idle]:
+                _, size = self._entries.pop(key)
+                self._used.pop(key, None)
+                self.bytes -= size
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -103,4 +121,5 @@ class ByteCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._used.clear()
             self.bytes = 0

@@ -34,10 +34,13 @@ from .memory import return_freed_memory, trim
 MB = 1 << 20
 # Each tier is bounded in bytes (ui/cache.py measures what it keeps). The largest result allowed
 # (16 runs × 100,000 steps, all records) is 154 MB; the tour's 11 scenes are 11 MB per language.
-RESULTS = {"preset": ByteCache("results, tour", 48 * MB), "general": ByteCache("results", 256 * MB)}
-FIGURES = {"preset": ByteCache("figures, tour", 128 * MB), "general": ByteCache("figures", 64 * MB)}
+# A big entry outside the tour is dropped after IDLE seconds unasked (ByteCache.expire, run with
+# the periodic garbage collection): the server's memory comes back down when a heavy session ends.
+IDLE = 120.0
+RESULTS = {"preset": ByteCache("results, tour", 48 * MB), "general": ByteCache("results", 256 * MB, idle=IDLE)}
+FIGURES = {"preset": ByteCache("figures, tour", 128 * MB), "general": ByteCache("figures", 64 * MB, idle=IDLE, big=4 * MB)}
 SUMMARIES = ByteCache("summaries", 4 * MB)
-FIGURES_3D = ByteCache("3-D figures", 32 * MB)
+FIGURES_3D = ByteCache("3-D figures", 32 * MB, idle=IDLE, big=4 * MB)
 CACHES = (*RESULTS.values(), *FIGURES.values(), SUMMARIES, FIGURES_3D)
 
 
@@ -155,6 +158,8 @@ def _collect_garbage() -> None:
     # (~0.1 s) returns them, and the server's memory stays flat as students come and go.
     while True:
         time.sleep(GC_PERIOD)
+        for cache in CACHES:
+            cache.expire()
         gc.collect()
         trim()
 

@@ -13,8 +13,10 @@ restarted when it dies (e.g. killed): the job then fails with JobFailed, not a t
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import pickle
 import struct
 import tempfile
 import threading
@@ -83,7 +85,9 @@ def run(job, *args, progress=None):
             raise JobFailed(str(e)) from None
         while True:
             try:
-                return future.result(timeout=POLL)
+                future.result(timeout=POLL)
+                with open(path + ".out", "rb") as f:
+                    return pickle.load(f)
             except FutureTimeout:
                 if progress is not None:
                     progress(max(0.0, min(1.0, struct.unpack("d", os.pread(fd, 8, 0))[0])))
@@ -95,7 +99,9 @@ def run(job, *args, progress=None):
             _running -= 1
             _last_used = time.monotonic()
         os.close(fd)
-        os.unlink(path)
+        for name in (path, path + ".out"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
 
 
 def _worker_start() -> None:
@@ -103,12 +109,18 @@ def _worker_start() -> None:
     return_freed_memory()
 
 
-def _in_worker(job, path: str, *args):
+def _in_worker(job, path: str, *args) -> None:
+    """Runs job; its result goes to a file beside the progress file (pickle protocol 5 writes
+    an array's buffer straight through, and the server reads it back into one array: the
+    executor's own return path would hold the whole result as bytes on both sides, 2 × 77 MB
+    for the largest run)."""
     fd = os.open(path, os.O_WRONLY)
     try:
-        return job(*args, progress=lambda f: os.pwrite(fd, struct.pack("d", float(f)), 0))
+        result = job(*args, progress=lambda f: os.pwrite(fd, struct.pack("d", float(f)), 0))
     finally:
         os.close(fd)
+    with open(path + ".out", "wb") as f:
+        pickle.dump(result, f, protocol=5)
 
 
 # ------------------------------------------------------------------------------ the jobs

@@ -25,7 +25,7 @@ from .bind import NUMBER, bound, choice, page
 from .cache import MB, ByteCache
 from .state import add_run_from, set_start
 
-_CACHE = ByteCache("fate maps and sweeps", 32 * MB)  # (kind, scenario JSON) → result, for every session
+_CACHE = ByteCache("fate maps and sweeps", 32 * MB)  # 200 × 200 cells: 1.6 MB  # (kind, scenario JSON) → result, for every session
 
 
 def _fate(scenario_json: str, progress=None):
