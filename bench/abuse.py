@@ -8,7 +8,7 @@ compared with the same visit on an idle server) and `/_stcore/health` is polled 
 process together, sampled every 0.2 s; "settled" is after every session has closed and the
 worker has stopped (ui/jobs.py IDLE).
 
-Cases: a hostile share link (301 characters that inflate to a quote and 99,999 escaped quotes,
+Cases: a hostile share link (294 characters that inflate to a quote and 99,999 escaped quotes,
 the input that once froze the server for minutes); the largest run the page allows (8 rules ×
 100,000 steps, one with 25 noise seeds: 3,200,000 run-steps); three tabs of it at once (each
 its own learning rate: no cache hit); the largest fate map (200 × 200 starts × 5,000 steps); the
@@ -142,7 +142,7 @@ async def case(url: str, heavy) -> tuple[float, float]:
 
 def main():
     cases = [
-        ("hostile link (301 characters)", lambda url: visit(url, HOSTILE)),
+        ("hostile link (294 characters)", lambda url: visit(url, HOSTILE)),
         ("largest run (3,200,000 run-steps)", lambda url: visit(url, largest_run(0.01))),
         ("three tabs of it at once", lambda url: asyncio.gather(*(visit(url, largest_run(lr)) for lr in (0.002, 0.003, 0.004)))),
         ("largest fate map (200² × 5,000)", lambda url: visit(url, study("map", {"cells": 200, "steps": 5000}))),
