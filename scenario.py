@@ -387,10 +387,16 @@ class Bundle:
 BUNDLE_CHUNK = 8  # seeds stepped at once: the full paths of only this many are held at a time
 
 
-def run_bundles(scenario: Scenario, main: list[RunResult], thin=lambda points: np.arange(len(points)),
+def bundled_paths(scenario: Scenario, main: list[RunResult]) -> dict[int, np.ndarray]:
+    """The paths of the scenario's runs that draw more than one seed, by run index: all that
+    run_bundles needs of the results (a small argument to send to the worker process)."""
+    return {i: main[i].points for i, _ in bundle_members(scenario)}
+
+
+def run_bundles(scenario: Scenario, main: dict[int, np.ndarray], thin=lambda points: np.arange(len(points)),
                 progress=None) -> dict[int, Bundle]:
-    """The bundles of the scenario's noisy runs, by run index. `main` are the scenario's results;
-    `thin(points) → indices` says which points of each seed's path to keep. Seeds are stepped
+    """The bundles of the scenario's noisy runs, by run index. `main` holds the path of each such
+    run (bundled_paths); `thin(points) → indices` says which points of each seed's path to keep. Seeds are stepped
     BUNDLE_CHUNK at a time and only their kept points stay: 32 seeds × 100,000 steps would
     otherwise hold 77 MB of paths."""
     members = bundle_members(scenario)
@@ -399,7 +405,7 @@ def run_bundles(scenario: Scenario, main: list[RunResult], thin=lambda points: n
         by_run.setdefault(i, []).append(spec)
     out, done = {}, 0
     for i, specs in by_run.items():
-        total, n = main[i].points.copy(), len(main[i].points)
+        total, n = main[i].copy(), len(main[i])
         paths = []
         for a in range(0, len(specs), BUNDLE_CHUNK):
             for r in simulate(scenario.surface_obj.objective, specs[a : a + BUNDLE_CHUNK], scenario.steps, record="path"):

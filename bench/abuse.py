@@ -1,5 +1,5 @@
 """Abuse benchmark: what the heaviest and the most hostile requests cost everyone else.
-Run: python bench/abuse.py            (needs: bash scripts/test.sh; ~5 minutes)
+Run: python bench/abuse.py [CASE …]   (needs: bash scripts/test.sh; ~7 minutes; CASE: 1-based numbers of the cases below)
 
 One `streamlit run` server with the production settings. Each case below runs in its own
 session(s) while, at the same time, a second session opens the page (its time to the map is
@@ -150,6 +150,9 @@ def main():
                                                                            "values": [0, 0.99, 60], "steps": 5000}, 5000))),
         ("largest GIF (300 frames)", gif),
     ]
+    only = [int(a) for a in sys.argv[1:]]  # e.g. `python bench/abuse.py 2 3`: those cases only (1-based)
+    if only:
+        cases = [c for i, c in enumerate(cases, 1) if i in only]
     print(f"hostile link: {len(HOSTILE) - 2} characters")
     with streamlit_server(extra=["--server.disconnectedSessionTTL", str(TTL)], env={"MALLOC_ARENA_MAX": "4"}) as url:
         for _ in range(2):

@@ -139,6 +139,32 @@ def test_a_killed_worker_fails_the_job_cleanly_and_the_next_job_works():
     assert jobs.run(_sleepy, 0.1) != pid
 
 
+def _modules(progress=None):
+    """The worker's modules, and the file its __mp_main__ came from (None if it has none)."""
+    import sys
+    return sorted(sys.modules), getattr(sys.modules.get("__mp_main__"), "__file__", None)
+
+
+def test_a_worker_does_not_import_the_servers_main_script(tmp_path, monkeypatch):
+    """Under `streamlit run`, __main__ is the page script: a new worker must not import it (it
+    did, and with it Streamlit and the page's caches: 297 MB before its first job)."""
+    import sys
+    import types
+    marker = tmp_path / "imported"
+    script = tmp_path / "page_script.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    fake = types.ModuleType("__main__")
+    fake.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake)
+    jobs._reset()  # a new worker, started while this script is __main__
+    try:
+        modules, main_file = jobs.run(_modules)
+    finally:
+        jobs._reset()
+    assert not marker.exists() and main_file != str(script)
+    assert not any(m.startswith("streamlit") for m in modules)
+
+
 def test_heavy_results_from_the_worker_equal_those_made_here():
     from ui.compute import heavy, scenario_key
     data = {"surface": "rosenbrock", "start": [-1.5, 2], "steps": 70_000,

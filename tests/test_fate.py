@@ -15,7 +15,7 @@ from PIL import Image
 from optimizers import OPTIMIZERS, RunSpec, ValidationError, simulate
 from optimizers.engine import gradient_transform
 from optimizers.fate import DIVERGED, MOVING, fate_map, sweep
-from scenario import parse_scenario, run_bundles, run_fate_map, run_sweep
+from scenario import bundled_paths, parse_scenario, run_bundles, run_fate_map, run_sweep
 from surfaces import formula_surface, get_surface
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +100,7 @@ def test_a_bundle_draws_other_seeds_and_their_mean():
     sc = parse_scenario(data)
     (main,) = simulate(sc.surface_obj.objective, list(sc.runs), sc.steps)
     seeds = [simulate(sc.surface_obj.objective, [replace(sc.runs[0], noise=(3.0, s))], sc.steps)[0] for s in (2, 3, 4)]
-    bundles = run_bundles(sc, [main])
+    bundles = run_bundles(sc, {0: main.points})
     assert bundles[0].seeds == 4 and all(np.array_equal(p, r.points) for p, r in zip(bundles[0].paths, seeds))
     mean = np.mean([main.points] + [r.points for r in seeds], axis=0)
     assert np.allclose(bundles[0].mean, mean) and np.allclose(mean[0], [0, 0])
@@ -117,7 +117,7 @@ def test_bundle_seeds_are_stepped_in_chunks_and_thinned():
     sc = parse_scenario({"surface": "booth", "start": [0, 0], "steps": 30,
                          "runs": [{"optimizer": "SGD", "params": {"lr": 0.02}, "noise": {"std": 3, "seed": 10, "bundle": k}}]})
     main = simulate(sc.surface_obj.objective, list(sc.runs), sc.steps)
-    bundles = run_bundles(sc, main, thin=lambda p: np.arange(0, len(p), 10))
+    bundles = run_bundles(sc, bundled_paths(sc, main), thin=lambda p: np.arange(0, len(p), 10))
     assert len(bundles[0].paths) == k - 1 and all(len(p) == 4 for p in bundles[0].paths)
     last = simulate(sc.surface_obj.objective, [replace(sc.runs[0], noise=(3.0, 10 + k - 1))], sc.steps)[0]
     assert np.array_equal(bundles[0].paths[-1], last.points[::10])

@@ -19,7 +19,7 @@ import streamlit as st
 
 from analysis import summarize
 from i18n import LANGUAGES, translator
-from scenario import parse_scenario, run_bundles, run_scenario, work
+from scenario import bundled_paths, parse_scenario, run_bundles, run_scenario, work
 from tour import PRESETS
 from views.alttext import diagnostics_alt, map_alt, surface3d_alt
 from views.diagnostics import diagnostics_figure
@@ -72,9 +72,10 @@ def _results(key: str):
 def _bundles(key: str, scenario, results):
     if not scenario.bundles:
         return {}
+    paths = bundled_paths(scenario, results)
     if heavy(scenario):
-        return jobs.run(jobs.bundles_job, key, results)
-    return run_bundles(scenario, results, path_indices)
+        return jobs.run(jobs.bundles_job, key, paths)
+    return run_bundles(scenario, paths, path_indices)
 
 
 def _figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int):

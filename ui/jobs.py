@@ -2,8 +2,8 @@
 
 The engine's step loop is Python: a run of many steps, a fate map, a sweep or a 300-frame GIF
 holds the interpreter's lock for seconds, and while it does every other session (and
-`/_stcore/health`) waits. Such work goes to one worker process (started on first use, with
-the "spawn" method: the server is threaded), which has a core to itself on a two-core
+`/_stcore/health`) waits. Such work goes to one worker process (started on first use, forked
+from a clean fork server: the server is threaded), which has a core to itself on a two-core
 machine; the session that asked waits for it with a progress bar, the others are not slowed.
 
 A job is a top-level function of this module and plain arguments (JSON text, numbers); it
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.spawn
 import os
 import pickle
 import struct
@@ -43,10 +44,33 @@ def _executor() -> ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_worker_start)
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=_worker_start)
             threading.Thread(target=_stop_when_idle, name="descent-lab-jobs-idle", daemon=True).start()
         return _pool
+
+
+def _context():
+    """"forkserver": each worker is forked from a small clean process that has imported only this
+    module (a plain fork would copy a threaded server). Preloading this module also passes the
+    server's sys.path, so that the worker finds the app's packages wherever the server started."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    return ctx
+
+
+def _prepare_without_main(data: dict) -> None:
+    """multiprocessing.spawn.prepare without importing the parent's __main__. Under `streamlit
+    run`, __main__ is the page script app.py: every new worker imported it, and with it Streamlit,
+    the figure builders and the page's caches (a worker began at 297 MB instead of 15 MB). The
+    jobs are functions of this module and need none of that. A worker process runs this because
+    the fork server imported this module before forking it."""
+    _prepare({k: v for k, v in data.items() if k not in ("init_main_from_path", "init_main_from_name")})
+
+
+_prepare = multiprocessing.spawn.prepare
+multiprocessing.spawn.prepare = _prepare_without_main
 
 
 def _stop_when_idle() -> None:
@@ -87,7 +111,7 @@ def run(job, *args, progress=None):
             try:
                 future.result(timeout=POLL)
                 with open(path + ".out", "rb") as f:
-                    return pickle.load(f)
+                    return _read(f)
             except FutureTimeout:
                 if progress is not None:
                     progress(max(0.0, min(1.0, struct.unpack("d", os.pread(fd, 8, 0))[0])))
@@ -112,7 +136,7 @@ def _worker_start() -> None:
 def _in_worker(job, path: str, *args) -> None:
     """Runs job; its result goes to a file beside the progress file (pickle protocol 5 writes
     an array's buffer straight through, and the server reads it back into one array: the
-    executor's own return path would hold the whole result as bytes on both sides, 2 × 77 MB
+    executor's own return path would hold the whole result as bytes on both sides, 2 × 61 MB
     for the largest run)."""
     fd = os.open(path, os.O_WRONLY)
     try:
@@ -120,7 +144,35 @@ def _in_worker(job, path: str, *args) -> None:
     finally:
         os.close(fd)
     with open(path + ".out", "wb") as f:
-        pickle.dump(result, f, protocol=5)
+        _write(result, f)
+    del result
+    _release()
+
+
+def _write(result, f) -> None:
+    """A list item by item: a pickler keeps everything it made while pickling (the contiguous copy
+    of each strided record array) until its dump ends, +61 MB for the largest run in one dump."""
+    if isinstance(result, list):
+        pickle.dump(("list", len(result)), f, protocol=5)
+        for item in result:
+            pickle.dump(item, f, protocol=5)
+    else:
+        pickle.dump(("one", result), f, protocol=5)
+
+
+def _read(f):
+    kind, value = pickle.load(f)
+    return [pickle.load(f) for _ in range(value)] if kind == "list" else value
+
+
+def _release() -> None:
+    """Between jobs the worker gives back what the last one used (a largest run's records and
+    their pickling left ~100 MB of free heap that glibc kept)."""
+    import gc
+
+    from ui.memory import trim
+    gc.collect()
+    trim()
 
 
 # ------------------------------------------------------------------------------ the jobs
@@ -133,12 +185,13 @@ def results_job(key: str, progress=None):
     return run_scenario(parse_scenario(json.loads(key)))
 
 
-def bundles_job(key: str, results, progress=None):
+def bundles_job(key: str, paths, progress=None):
+    """The noise bundles of a scenario; paths: scenario.bundled_paths (not the whole results)."""
     import json
 
     from scenario import parse_scenario, run_bundles
     from views.sampling import path_indices
-    return run_bundles(parse_scenario(json.loads(key)), results, path_indices, progress=progress)
+    return run_bundles(parse_scenario(json.loads(key)), paths, path_indices, progress=progress)
 
 
 def fate_job(key: str, progress=None):
@@ -156,7 +209,8 @@ def sweep_job(key: str, progress=None):
 
 
 def animation_job(kind: str, key: str, results, colours, view, frames: int, lang: str, title: str, progress=None):
-    """GIF or MP4 bytes of the animation, each frame encoded as it is drawn."""
+    """GIF or MP4 bytes of the animation, each frame encoded as it is drawn. results: the paths
+    suffice (RunResult.path_only)."""
     import json
 
     from i18n import translator

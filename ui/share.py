@@ -149,7 +149,7 @@ def export_section(scenario, results, map_fig, colours, view, tr) -> None:
         for col, kind in zip(cols, kinds):
             if col.button(tr("Make {kind}", kind=kind), key=f"make_{kind}", width="stretch"):
                 bar = st.progress(0.0, text=tr("Drawing {n} frames…", n=frames))
-                data = jobs.run(jobs.animation_job, kind, scenario_key, results, list(colours), view, frames, lang, title,
+                data = jobs.run(jobs.animation_job, kind, scenario_key, [r.path_only() for r in results], list(colours), view, frames, lang, title,
                                 progress=lambda f, bar=bar: bar.progress(f, text=tr("Drawing {n} frames…", n=frames)))
                 bar.empty()
                 _keep_download(kind, wanted, data)
