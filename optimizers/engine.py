@@ -135,10 +135,11 @@ class _KernelGroup:
     """Runs that share one update rule, stepped by its compiled kernel (optimizers/kernels.py):
     one call per step that writes the new points and σ, η/σ, m straight into the records."""
 
-    def __init__(self, cls, lo, hi, specs, theta0, lr_source, mom_source, kernels, whole):
+    def __init__(self, cls, lo, hi, specs, theta0, lr_source, mom_source, kernels, whole, cycled):
         # The NumPy rule parses the settings (its .h: floats or per-run columns) and knows
-        # whether momentum is in use; the kernel does the arithmetic.
-        opt = cls([s.params for s in specs], theta0[lo:hi], cycled=mom_source is not None)
+        # whether momentum is in use; the kernel does the arithmetic. The sources are None when
+        # the compiled loop (optimizers/loop.py) reads the tables itself.
+        opt = cls([s.params for s in specs], theta0[lo:hi], cycled=cycled)
         lay = kernels.LAYOUT[cls.name]
         self.rows = slice(None) if whole else slice(lo, hi)  # the whole array: no view per call
         self.lo, self.hi = lo, hi
@@ -146,8 +147,8 @@ class _KernelGroup:
         self.hp, self.state = kernels.pack(cls.name, opt.h, hi - lo)
         self.has_sigma = lay.sigma
         self.has_mom = lay.momentum and getattr(opt, "has_momentum", True)
-        self.lr, self.momentum = _flat(lr_source), _flat(mom_source)
-        if mom_source is not None:
+        self.lr, self.momentum, self.cycled = _flat(lr_source), _flat(mom_source), cycled
+        if cycled:
             self.cycled_row = 1 + lay.hp.index(cls.cycled_attribute())
 
     def step(self, theta, g, t, out, sigma, eff, mom):
@@ -186,9 +187,9 @@ def _tables(specs: list[RunSpec], n: int):
         keys.append(key)
         if key not in lrs:
             sched = SCHEDULES[s.schedule](s.schedule_params, n)
-            lrs[key] = None if sched.uses_loss else sched.lrs(float(s.params["lr"]), n).tolist()
+            lrs[key] = None if sched.uses_loss else np.asarray(sched.lrs(float(s.params["lr"]), n), dtype=float)
             m = sched.momenta(n)
-            moms[key] = None if m is None else np.asarray(m, dtype=float).tolist()
+            moms[key] = None if m is None else np.asarray(m, dtype=float)
     return keys, lrs, moms
 
 
@@ -197,7 +198,7 @@ def _source(keys, tables, lo, hi, n, fill=None):
     table (fast, and exactly torch's scalar arithmetic), else a PerRow."""
     mine = keys[lo:hi]
     if all(k == mine[0] for k in mine):
-        return tables[mine[0]]
+        return None if tables[mine[0]] is None else tables[mine[0]].tolist()
     if fill is None and any(tables[k] is None for k in mine):
         return None
     index, distinct = [], {}
@@ -233,6 +234,21 @@ def _flat(source):
     return source
 
 
+def noise_streams(specs: list[RunSpec], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The gradient noise of every run: (N, n, 2) streams, N(0, std²) per coordinate from
+    numpy's default_rng(seed), and the stream of each row (−1: none). Rows with the same std and
+    seed share a stream (a fate map's starts all see the same minibatch sequence)."""
+    streams: dict = {}
+    row = np.full(len(specs), -1)
+    for i, s in enumerate(specs):
+        if s.noise is not None and s.noise[0] > 0:
+            row[i] = streams.setdefault(tuple(s.noise), len(streams))
+    tables = np.empty((len(streams), n, 2))
+    for (std, seed), k in streams.items():
+        tables[k] = np.random.default_rng(seed).standard_normal((n, 2)) * std
+    return tables, row
+
+
 def gradient_transform(specs: list[RunSpec], n: int):
     """g ← clip(g + noise) for the runs that ask for it, or None when none does.
 
@@ -240,16 +256,12 @@ def gradient_transform(specs: list[RunSpec], n: int):
     fate map's starts all see the same minibatch sequence). Clipping follows torch.nn.utils:
     clip_grad_norm_ scales g by min(1, max_norm / (‖g‖ + 1e-6)); clip_grad_value_ clamps each
     coordinate to [−v, v]. Noise comes first (the minibatch gradient), then clipping."""
-    noisy = [(i, s.noise) for i, s in enumerate(specs) if s.noise is not None and s.noise[0] > 0]
     norm = [(i, s.clip[1]) for i, s in enumerate(specs) if s.clip is not None and s.clip[0] == "norm"]
     value = [(i, s.clip[1]) for i, s in enumerate(specs) if s.clip is not None and s.clip[0] == "value"]
-    if not (noisy or norm or value):
+    noise, noise_row = noise_streams(specs, n)
+    if not (len(noise) or norm or value):
         return None
-    streams = {}
-    for i, (std, seed) in noisy:
-        streams.setdefault((std, seed), []).append(i)
-    tables = [(np.array(rows), np.random.default_rng(seed).standard_normal((n, 2)) * std)
-              for (std, seed), rows in streams.items()]
+    tables = [(np.flatnonzero(noise_row == k), noise[k]) for k in range(len(noise))]
     everyone = len(specs)
     norm_rows = np.array([i for i, _ in norm], dtype=int)
     norm_max = np.array([c for _, c in norm], dtype=float)
@@ -316,15 +328,22 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
         if n:
             live[0, plateau_rows, 0] = plateau.lr
 
+    point = getattr(objective, "point", None) if kernels is not None else None
+    # The whole loop compiled (optimizers/loop.py) for a compiled objective; else the loop below in
+    # Python, calling the same kernels (or the NumPy rules without numba).
+    in_loop = point is not None and record != "final" and observe is None and plateau is None
     groups, lo = [], 0
     for hi in range(1, R + 1):
         if hi == R or key(order[hi]) != key(order[lo]):
-            if plateau is not None and any(lo <= p < hi for p in plateau_rows):
+            cycled = any(mom_tables[k] is not None for k in sched_keys[lo:hi])
+            lr_source = mom_source = None
+            if in_loop:
+                pass  # the loop reads the tables itself
+            elif plateau is not None and any(lo <= p < hi for p in plateau_rows):
                 lr_source = live[:, lo:hi]
             else:
                 lr_source = _source(sched_keys, lr_tables, lo, hi, n)
-            mom_source = None
-            if any(mom_tables[k] is not None for k in sched_keys[lo:hi]):
+            if cycled and not in_loop:
                 # Rows without a cycling schedule keep their own momentum / β1.
                 attr = OPTIMIZERS[specs[lo].optimizer].cycled_attribute()
                 fill = [s.params["betas"][0] if attr == "beta1" else s.params[attr] for s in specs[lo:hi]]
@@ -332,7 +351,7 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
             cls = OPTIMIZERS[specs[lo].optimizer]
             if kernels is not None:
                 groups.append(_KernelGroup(cls, lo, hi, specs[lo:hi], theta, lr_source, mom_source, kernels,
-                                           whole=lo == 0 and hi == R))
+                                           whole=lo == 0 and hi == R, cycled=cycled))
             else:
                 groups.append(_Group(cls, lo, hi, specs[lo:hi], theta, lr_source, mom_source))
             lo = hi
@@ -341,23 +360,30 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
     transform = gradient_transform(specs, n)
     # caller's row i is our row inverse[i]; a slice when the order is unchanged (a map: one rule)
     inverse = slice(None) if order == list(range(R)) else np.argsort(order)
+    # The compiled loop writes every number of the records (NaN where it stops early): no need to
+    # fill 77 MB with NaN first for the largest page run.
+    records = np.empty if in_loop else lambda shape: np.full(shape, np.nan)
     if final:
         points = loss = None
     else:
-        points = np.full((n + 1, R, 2), np.nan)
-        loss = np.full((n + 1, R), np.nan)
-    grads = np.full((n, R, 2), np.nan) if full else None
-    sigma, eff, mom = (np.full((n, R, 2), np.nan) for _ in range(3)) if full else (None, None, None)
-    loop = _compiled_loop if kernels is not None else _numpy_loop
-    theta, f = loop(objective, groups, theta, n, bound, points, loss, grads, sigma, eff, mom, transform, observe,
-                    inverse, plateau, plateau_rows, live)
+        points, loss = records((n + 1, R, 2)), records((n + 1, R))
+    grads = records((n, R, 2)) if full else None
+    sigma, eff, mom = (records((n, R, 2)) for _ in range(3)) if full else (None, None, None)
+    first_bad = None
+    if in_loop:
+        first_bad = _run_compiled(point, groups, specs, sched_keys, lr_tables, mom_tables, n, bound, theta,
+                                  points, loss, grads, sigma, eff, mom)
+    else:
+        loop = _compiled_loop if kernels is not None else _numpy_loop
+        theta, f = loop(objective, groups, theta, n, bound, points, loss, grads, sigma, eff, mom, transform, observe,
+                        inverse, plateau, plateau_rows, live)
     if final:
         return FinalState(theta[inverse], f[inverse])
 
     lrs = live[:, :, 0] if plateau is not None else None
     lr_arrays = {k: np.asarray(v, dtype=float) for k, v in lr_tables.items() if v is not None}
     group_of = [grp for grp in groups for _ in range(grp.lo, grp.hi)]
-    diverged, reasons = _find_divergence(points, loss, grads, bound)
+    diverged, reasons = _find_divergence(points, loss, grads, bound, first_bad)
     results = [None] * R
     for i, spec in enumerate(specs):
         k = int(diverged[i]) if diverged[i] >= 0 else None
@@ -488,6 +514,47 @@ def _compiled_loop(objective, groups, theta, n, bound, points, loss, grads, sigm
     return theta, f
 
 
+def _run_compiled(point, groups, specs, sched_keys, lr_tables, mom_tables, n, bound, theta,
+                  points, loss, grads, sigma, eff, mom):
+    """The whole loop in compiled code (optimizers/loop.py): the groups' packed settings and the
+    schedule and noise tables as arrays, the records written in place."""
+    from . import loop
+    R = len(specs)
+    hp = np.zeros((max(len(g.hp) for g in groups), R))
+    state = np.zeros((max(len(g.state) for g in groups), R, 2))
+    table = {}  # schedule key → row of lr_tables / mom_tables
+    lr_row = [table.setdefault(k, len(table)) for k in sched_keys]
+    lrs = np.empty((len(table), n))
+    for k, u in table.items():
+        lrs[u] = lr_tables[k]
+    cycled = {k: i for i, k in enumerate(k for k in dict.fromkeys(sched_keys) if mom_tables[k] is not None)}
+    moms = np.empty((len(cycled), n))
+    for k, u in cycled.items():
+        moms[u] = mom_tables[k]
+    mom_row, cycled_row = np.full(R, -1), np.zeros(R, dtype=np.int64)
+    rules = []
+    for grp in groups:
+        lo, hi = grp.lo, grp.hi
+        hp[: len(grp.hp), lo:hi], state[: len(grp.state), lo:hi] = grp.hp, grp.state
+        rules.append((loop.RULE_ID[grp.kernel], lo, hi))
+        if grp.cycled:
+            cycled_row[lo:hi] = grp.cycled_row
+            mom_row[lo:hi] = [cycled.get(k, -1) for k in sched_keys[lo:hi]]
+    noise, noise_row = noise_streams(specs, n)
+    clip_kind = [loop.NO_CLIP if s.clip is None else loop.CLIP_NORM if s.clip[0] == "norm" else loop.CLIP_VALUE for s in specs]
+    clip_max = [0.0 if s.clip is None else float(s.clip[1]) for s in specs]
+    full = grads is not None
+    if full:  # the (n, R, 2) step-major arrays themselves, not views
+        records = [a for a in (grads, sigma, eff, mom)]
+    else:
+        records = [np.empty((1, R, 2)) for _ in range(4)]
+    points[0] = theta
+    first_bad = np.empty(R, dtype=np.int64)
+    loop.run_loop(point[0], point[1], n, bound, np.array(rules), hp, state, lrs, lr_row, moms, mom_row, cycled_row,
+                  noise, noise_row, clip_kind, clip_max, points, loss, *records, full, first_bad)
+    return first_bad
+
+
 def _learn_lr(plateau, rows, live, t, n, f):
     """ReduceLROnPlateau sets the lr of step t + 1 in the live table. As torch: sched.step(loss)
     after opt.step(), and the metric is this step's starting loss."""
@@ -509,19 +576,18 @@ REASONS = {  # why a run stopped: templates the page translates (i18n)
 }
 
 
-def _find_divergence(points, loss, grads, bound):
+def _find_divergence(points, loss, grads, bound, first=None):
     """First point index per run whose coordinates are out of bounds or not finite, or whose loss
-    or gradient is not finite; -1 for runs that stayed finite. With reasons in words."""
-    n = points.shape[0] - 1
-    bad_theta = ~(np.abs(points) <= bound).all(axis=2)  # NaN compares False: counted as bad
-    bad_loss = ~np.isfinite(loss)
-    bad = bad_theta | bad_loss
-    if grads is not None:
-        bad[:n] |= ~np.isfinite(grads).all(axis=2)
-    any_bad = bad.any(axis=0)
-    first = np.where(any_bad, bad.argmax(axis=0), -1)
+    or gradient is not finite; -1 for runs that stayed finite. With reasons in words. `first`:
+    those indices when the compiled loop found them as it went (then the records are not scanned)."""
+    if first is None:
+        n = points.shape[0] - 1
+        bad = ~(np.abs(points) <= bound).all(axis=2) | ~np.isfinite(loss)  # NaN compares False: bad
+        if grads is not None:
+            bad[:n] |= ~np.isfinite(grads).all(axis=2)
+        first = np.where(bad.any(axis=0), bad.argmax(axis=0), -1)
     reasons: list[tuple[str, dict] | None] = [None] * points.shape[1]
-    for i in np.flatnonzero(any_bad):
+    for i in np.flatnonzero(first >= 0):
         t = int(first[i])
         p = points[t, i]
         v = {"t": t, "where": f"θ = ({p[0]:.4g}, {p[1]:.4g})"}
@@ -529,10 +595,10 @@ def _find_divergence(points, loss, grads, bound):
             reasons[i] = (REASONS["start"], v)
         elif not np.isfinite(p).all():
             reasons[i] = (REASONS["nonfinite"], v)
-        elif bad_theta[t, i]:
+        elif not (np.abs(p) <= bound).all():
             reasons[i] = (REASONS["bound"],
                           dict(v, bound=f"{bound:g}", size=f"{np.abs(p).max():.3g}"))
-        elif bad_loss[t, i]:
+        elif not np.isfinite(loss[t, i]):
             reasons[i] = (REASONS["loss"], dict(v, loss=str(loss[t, i])))
         else:
             reasons[i] = (REASONS["grad"], v)

@@ -152,10 +152,11 @@ def adam(theta, g, t, hp, state, sigma, eff, mom, out):
     for r in range(theta.shape[0]):
         lr, beta1, beta2, eps, wd = hp[0, r], hp[1, r], hp[2, r], hp[3, r], hp[4, r]
         amsgrad, decoupled = hp[5, r] != 0, hp[6, r] != 0
-        if r == 0 or lr != hp[0, r - 1] or beta1 != hp[1, r - 1] or beta2 != hp[2, r - 1]:
+        if r == 0 or beta1 != hp[1, r - 1] or beta2 != hp[2, r - 1]:
             # two pow() per row would be most of a 40,000-start map's time: rows mostly agree
-            step_size = lr / (1 - beta1 ** float(t))
+            bc1 = 1 - beta1 ** float(t)
             bc2_sqrt = math.sqrt(1 - beta2 ** float(t))
+        step_size = lr / bc1
         for c in range(2):
             th, gi = _weight_decay(theta[r, c], g[r, c], lr, wd, decoupled)
             mi = _lerp(m[r, c], gi, 1 - beta1)
@@ -176,8 +177,9 @@ def adamax(theta, g, t, hp, state, sigma, eff, mom, out):
     m, u = state[0], state[1]
     for r in range(theta.shape[0]):
         lr, beta1, beta2, eps, wd = hp[0, r], hp[1, r], hp[2, r], hp[3, r], hp[4, r]
-        if r == 0 or lr != hp[0, r - 1] or beta1 != hp[1, r - 1]:
-            clr = lr / (1 - beta1 ** float(t))
+        if r == 0 or beta1 != hp[1, r - 1]:
+            bc1 = 1 - beta1 ** float(t)
+        clr = lr / bc1
         for c in range(2):
             _, gi = _weight_decay(theta[r, c], g[r, c], lr, wd, False)
             mi = _lerp(m[r, c], gi, 1 - beta1)

@@ -77,6 +77,16 @@ class Objective:
         return f, g
 
     @property
+    def point(self):
+        """(point, kind): the compiled loss and gradient of one point, `point(kind, x, y) → (f,
+        ∂f/∂x, ∂f/∂y)`, for a compiled step loop; None where there is none."""
+        try:
+            from .compiled import point_for
+        except (ImportError, RuntimeError, OSError):
+            return None
+        return point_for(self.value_and_grad)
+
+    @property
     def into(self):
         try:
             from .compiled import into_for

@@ -100,6 +100,18 @@ def objective_into(kind, theta, f, g):
         g[i, 1] = gy
 
 
+# The same function with one declared signature: a numba function value that a compiled step
+# loop receives as an argument (optimizers/loop.py), compiled once for this type and cached.
+POINT = numba.types.UniTuple(numba.types.float64, 3)(numba.types.int64, numba.types.float64, numba.types.float64)
+point = numba.njit(POINT, cache=True, nogil=True)(_point.py_func)
+
+
+def point_for(value_and_grad):
+    """(point, kind) for a built-in surface's formula, or None for one that is not built in."""
+    kind = KIND.get(value_and_grad)
+    return None if kind is None else (point, kind)
+
+
 def into_for(value_and_grad):
     """objective_into bound to this surface's kind, or None for a formula that is not built in."""
     kind = KIND.get(value_and_grad)

@@ -144,3 +144,41 @@ def test_ackley_tip_has_a_zero_gradient_when_compiled():
     f, g = np.empty(1), np.empty((1, 2))
     s.objective.into(np.zeros((1, 2)), f, g)
     assert abs(f[0]) < 1e-15 and np.array_equal(g, [[0.0, 0.0]])
+
+
+def test_the_whole_step_loop_is_compiled_for_a_built_in_surface(monkeypatch):
+    """Per-row learning rates and schedules, cycled momentum and β1, noise streams, both clips
+    and a diverging run, stepped by optimizers/loop.py (the Python loops are made to fail), give
+    the NumPy rules' bits."""
+    import optimizers.engine as engine
+    s = get_surface("rosenbrock")
+    runs = [run("Adam", {"lr": 0.01 * (i + 1), "betas": (0.9 - 0.1 * i, 0.999)}) for i in range(3)]
+    runs += [run("Adam", {"lr": 0.02}, schedule="OneCycleLR", schedule_params=cycle(300), noise=(2.0, 7)),
+             run("SGD", {"lr": 1e-3, "momentum": 0.5}, schedule="OneCycleLR", schedule_params=cycle(300), clip=("norm", 1.0)),
+             run("SGD", {"lr": 2e-3, "momentum": 0.9}, clip=("value", 0.3), noise=(2.0, 7)),
+             run("RMSprop", {"lr": 1e-3}, schedule="CosineAnnealingLR",
+                 schedule_params=SCHEDULES["CosineAnnealingLR"].validate({"T_max": 100}, 300)),
+             run("SGD", {"lr": 0.05}),  # diverges
+             run("NAdam", {"lr": 0.01}), run("Lion", {"lr": 1e-3}), run("Rprop", {"lr": 0.01})]
+    reference = {rec: simulate(s.objective, runs, 300, compiled=False, record=rec) for rec in ("full", "path")}
+
+    def refuse(*args, **kw):
+        raise AssertionError("the Python step loop ran")
+    monkeypatch.setattr(engine, "_compiled_loop", refuse)
+    monkeypatch.setattr(engine, "_numpy_loop", refuse)
+    for rec, expected in reference.items():
+        got = simulate(s.objective, runs, 300, compiled=True, record=rec)
+        assert got[7].diverged_at is not None
+        same(got, expected)
+
+
+@pytest.mark.parametrize("record", ["full", "path"])
+def test_the_compiled_loop_stops_when_every_run_has_left_and_leaves_nan_behind(record):
+    """Every run diverges (one to infinity, one past the bound): the compiled loop stops at the
+    first look after that (every 512 steps), and its records, NaN from there on, and the
+    divergence it found as it went equal the NumPy rules' and their scan of the records."""
+    s = get_surface("rosenbrock")
+    runs = [run("SGD", {"lr": 0.05}), run("Adam", {"lr": 1e5})]
+    a, b = both(s.objective, runs, 1500, record=record)
+    assert all(r.diverged_at is not None and r.diverged_at < 512 for r in a)
+    same(a, b)

@@ -1,0 +1,210 @@
+"""The step loop, compiled: every step of every run of a simulation in one call (numba).
+
+Why: with the loop in Python, each step costs a few µs of interpreter work around the compiled
+rule and objective (Adam, 1 run × 10,000 steps: 51 ms); here the whole loop is machine code, and
+it runs without the interpreter's lock, so other threads (other students' pages) go on meanwhile.
+
+One step t = 0 … n−1, for all R runs at once (rows of the arrays):
+    f, g ← objective at θ_t                       (the surface's compiled point function)
+    g ← clip(g + noise_t)                         (per row: a noise stream, then norm or value)
+    hp[0] ← η_t; hp[cycled row] ← μ_t or β1_t      (the schedule tables, per row)
+    θ_{t+1} ← rule(θ_t, g, t+1, hp, state)         (each group of rows: its kernel, kernels.py)
+and every CHUNK steps the loop stops early when every row has left the finite world (|θ| > bound
+or NaN): its records stay NaN, as the engine's divergence diagnosis expects.
+
+The objective arrives as a numba function value, `point(kind, x, y) → (f, ∂f/∂x, ∂f/∂y)`, with
+one declared signature: the loop is compiled once per machine for that function type and kept in
+numba's cache, and this package never imports `surfaces` (the engine only receives objectives).
+Not compiled here: ReduceLROnPlateau (it learns η from the loss), observers (fate maps), typed
+formulas (a NumPy objective): those take the engine's Python loop, with the same kernels.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+
+import numba
+import numpy as np
+from numba import types
+
+from . import kernels
+
+CHUNK = 512  # steps between two looks at whether every run has left
+
+# The distinct kernels, by index: the loop dispatches on it (numba keeps no table of functions
+# that it can cache, so the dispatch is a chain of branches).
+RULES = list(dict.fromkeys(lay.kernel for lay in kernels.LAYOUT.values()))
+RULE_ID = {kernel: i for i, kernel in enumerate(RULES)}
+assert len(RULES) == 12, "a new kernel needs its branch in _step_rows"
+(_k0, _k1, _k2, _k3, _k4, _k5, _k6, _k7, _k8, _k9, _k10, _k11) = RULES
+
+NO_CLIP, CLIP_NORM, CLIP_VALUE = 0, 1, 2
+
+
+@kernels.jit
+def _step_rows(rule, theta, g, t, hp, state, sigma, eff, mom, out):
+    if rule < 6:
+        if rule == 0:
+            _k0(theta, g, t, hp, state, sigma, eff, mom, out)
+        elif rule == 1:
+            _k1(theta, g, t, hp, state, sigma, eff, mom, out)
+        elif rule == 2:
+            _k2(theta, g, t, hp, state, sigma, eff, mom, out)
+        elif rule == 3:
+            _k3(theta, g, t, hp, state, sigma, eff, mom, out)
+        elif rule == 4:
+            _k4(theta, g, t, hp, state, sigma, eff, mom, out)
+        else:
+            _k5(theta, g, t, hp, state, sigma, eff, mom, out)
+    elif rule == 6:
+        _k6(theta, g, t, hp, state, sigma, eff, mom, out)
+    elif rule == 7:
+        _k7(theta, g, t, hp, state, sigma, eff, mom, out)
+    elif rule == 8:
+        _k8(theta, g, t, hp, state, sigma, eff, mom, out)
+    elif rule == 9:
+        _k9(theta, g, t, hp, state, sigma, eff, mom, out)
+    elif rule == 10:
+        _k10(theta, g, t, hp, state, sigma, eff, mom, out)
+    else:
+        _k11(theta, g, t, hp, state, sigma, eff, mom, out)
+
+
+def _run(point, kind, n, bound, groups, hp, state, lr_tables, lr_row, mom_tables, mom_row, cycled_row,
+         noise, noise_row, clip_kind, clip_max, points, loss, grads, sigma, eff, mom, full, bad_at):
+    """The loop (see the module's docstring). Arrays, R rows:
+    groups (G, 3): kernel index (RULE_ID), first row, end row; hp (K, R) and state (S, R, 2): each
+    group's kernels.pack, stacked; lr_tables (U, n) with lr_row (R,) the table of each row;
+    mom_tables (V, n), mom_row (R,) (−1: the row's momentum is not cycled), cycled_row (R,) the
+    hp row it goes to; noise (N, n, 2), noise_row (R,) (−1: none); clip_kind (R,) NO_CLIP /
+    CLIP_NORM / CLIP_VALUE and clip_max (R,); records points (n+1, R, 2), loss (n+1, R), and
+    grads, sigma, eff, mom (n, R, 2) when full, else (1, R, 2) scratch; they need no initial
+    value: what the loop does not reach is set to NaN. bad_at (R,) receives each row's first point
+    index whose coordinates are past `bound` or not finite, or whose loss (or recorded gradient,
+    when full) is not finite; −1 for none. Returns the steps taken."""
+    R = points.shape[1]
+    # The kernels work on (R, 2) scratch arrays made once, copied into the records number by
+    # number: a view of a record array per step and kernel costs a reference count each way,
+    # which was most of a step's time. σ, η/σ, m start as NaN: what a rule does not report stays so.
+    theta, g, out = points[0].copy(), np.empty((R, 2)), np.empty((R, 2))
+    sig, ratio, mo = np.full((R, 2), np.nan), np.full((R, 2), np.nan), np.full((R, 2), np.nan)
+    whole = groups.shape[0] == 1
+    bad_at[:] = -1
+    for t in range(n + 1):
+        for i in range(R):
+            v, gx, gy = point(kind, theta[i, 0], theta[i, 1])
+            loss[t, i], g[i, 0], g[i, 1] = v, gx, gy
+            if bad_at[i] < 0 and not (abs(theta[i, 0]) <= bound and abs(theta[i, 1]) <= bound and abs(v) < math.inf):
+                bad_at[i] = t
+        if t == n:
+            return n
+        for i in range(R):
+            s = noise_row[i]
+            if s >= 0:
+                g[i, 0] += noise[s, t, 0]
+                g[i, 1] += noise[s, t, 1]
+            if clip_kind[i] == CLIP_NORM:  # torch.nn.utils.clip_grad_norm_, as np.minimum (NaN wins)
+                c = clip_max[i] / (math.sqrt(g[i, 0] * g[i, 0] + g[i, 1] * g[i, 1]) + 1e-6)
+                if not c < 1.0 and c == c:
+                    c = 1.0
+                g[i, 0] *= c
+                g[i, 1] *= c
+            elif clip_kind[i] == CLIP_VALUE:  # clip_grad_value_, as np.clip (NaN stays)
+                for c in range(2):
+                    if g[i, c] < -clip_max[i]:
+                        g[i, c] = -clip_max[i]
+                    elif g[i, c] > clip_max[i]:
+                        g[i, c] = clip_max[i]
+            if full and bad_at[i] < 0 and not (abs(g[i, 0]) < math.inf and abs(g[i, 1]) < math.inf):
+                bad_at[i] = t
+            hp[0, i] = lr_tables[lr_row[i], t]
+            if mom_row[i] >= 0:
+                hp[cycled_row[i], i] = mom_tables[mom_row[i], t]
+        if whole:
+            _step_rows(groups[0, 0], theta, g, t + 1, hp, state, sig, ratio, mo, out)
+        else:
+            for j in range(groups.shape[0]):
+                lo, hi = groups[j, 1], groups[j, 2]
+                _step_rows(groups[j, 0], theta[lo:hi], g[lo:hi], t + 1, hp[:, lo:hi], state[:, lo:hi],
+                           sig[lo:hi], ratio[lo:hi], mo[lo:hi], out[lo:hi])
+        k = t if full else 0
+        inside = False
+        for i in range(R):
+            for c in range(2):
+                points[t + 1, i, c] = out[i, c]
+                grads[k, i, c], sigma[k, i, c], eff[k, i, c], mom[k, i, c] = g[i, c], sig[i, c], ratio[i, c], mo[i, c]
+            inside = inside or (abs(out[i, 0]) <= bound and abs(out[i, 1]) <= bound)
+        theta, out = out, theta
+        if t % CHUNK == CHUNK - 1 and not inside:  # every run has left: the rest stays NaN
+            for u in range(t + 1, n + 1):
+                loss[u] = np.nan
+                if u > t + 1:
+                    points[u] = np.nan
+                if full and u < n:
+                    grads[u], sigma[u], eff[u], mom[u] = np.nan, np.nan, np.nan, np.nan
+            for i in range(R):
+                if bad_at[i] < 0:
+                    bad_at[i] = t + 1
+            return t + 1
+    return n
+
+
+def _keyed_to_the_kernels() -> None:
+    """numba's cache checks only the file of the function it keeps: the compiled loop holds the
+    kernels of kernels.py inlined, so an edit there must also invalidate it. Its cache entries
+    here carry kernels.py's stamp too (numba's cache locators are internal: without them, the
+    default, which a developer may need to clear by hand after editing kernels.py)."""
+    try:
+        from numba.core import caching
+    except ImportError:
+        return
+
+    def stamped(base):
+        class Locator(base):
+            @classmethod
+            def from_function(cls, py_func, py_file):
+                return super().from_function(py_func, py_file) if py_file == __file__ else None
+
+            def get_source_stamp(self):
+                return super().get_source_stamp(), hashlib.sha256(Path(kernels.__file__).read_bytes()).hexdigest()
+        return Locator
+    bases = [getattr(caching, name, None) for name in ("UserProvidedCacheLocator", "InTreeCacheLocator")]
+    impl = getattr(caching, "CacheImpl", None)
+    if all(bases) and impl is not None:
+        impl._locator_classes[:0] = [stamped(b) for b in bases]
+
+
+_keyed_to_the_kernels()
+_loop = numba.njit(cache=True, nogil=True)(_run)
+_compiled: dict = {}
+
+F8, I8 = types.float64, types.int64
+_ARGS = (I8, I8, F8, I8[:, ::1], F8[:, ::1], F8[:, :, ::1], F8[:, ::1], I8[::1], F8[:, ::1], I8[::1], I8[::1],
+         F8[:, :, ::1], I8[::1], I8[::1], F8[::1], F8[:, :, ::1], F8[:, ::1], F8[:, :, ::1], F8[:, :, ::1],
+         F8[:, :, ::1], F8[:, :, ::1], types.boolean, I8[::1])
+
+
+def compiled_loop(point):
+    """The loop for objectives of `point`'s type (a numba function with one declared signature),
+    compiled now or loaded from numba's cache."""
+    (sig,) = point.nopython_signatures
+    if sig not in _compiled:
+        _loop.compile(I8(types.FunctionType(sig), *_ARGS))
+        # Only the declared overloads from now on: a call with `point` itself then converts it
+        # to the function type (cached) instead of compiling anew for this very dispatcher
+        # (a type that numba's cache cannot key: 3.4 s in every new process).
+        _loop.disable_compile()  # (compile() itself still works for a new point type)
+        _compiled[sig] = _loop
+    return _compiled[sig]
+
+
+def run_loop(point, kind, n, bound, groups, hp, state, lr_tables, lr_row, mom_tables, mom_row, cycled_row,
+             noise, noise_row, clip_kind, clip_max, points, loss, grads, sigma, eff, mom, full, bad_at) -> int:
+    """_run, compiled for point's type, with every array made the exact type it was compiled for."""
+    loop = compiled_loop(point)
+    c = np.ascontiguousarray
+    i8 = lambda a: np.ascontiguousarray(a, dtype=np.int64)
+    return loop(point, int(kind), int(n), float(bound), i8(groups), c(hp), c(state), c(lr_tables), i8(lr_row),
+                c(mom_tables), i8(mom_row), i8(cycled_row), c(noise), i8(noise_row), i8(clip_kind), c(clip_max, dtype=float),
+                points, loss, grads, sigma, eff, mom, bool(full), bad_at)
