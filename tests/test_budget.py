@@ -230,3 +230,33 @@ def test_big_entries_nobody_asks_for_are_dropped_after_idle_seconds():
     assert len(cache) == 2
     cache.expire(time.monotonic() + 61)
     assert "big" not in cache._entries and "small" in cache._entries and cache.bytes == nbytes(np.zeros(10))
+
+
+def test_every_widget_holds_the_bound_the_limits_list():
+    """Widgets alike: every box for a quantity the Limits expander bounds has that bound as its
+    maximum (a browser's box clamps to it, AppTest refuses beyond it), the Limits text states
+    the same numbers, and ＋ Add run is disabled once the page holds its most runs."""
+    from optimizers.fate import MAX_MAP, MAX_SWEEP
+    from scenario import MAX_MAP_STEPS, MAX_STEPS
+    from tests.apptest import fresh, widget
+    from ui.controls import MAX_BUNDLE, MAX_PAGE_RUNS
+    from ui.page import Run
+    from views.export import MAX_EXPORT_FRAMES
+    at = fresh()
+    # A run with a sweepable parameter and gradient noise, so that every bounded box is shown.
+    at.session_state["page"].runs = [Run(id=0, optimizer="Adam", params={"lr": 0.01}, noise_std=1.0, noise_seed=0)]
+    at.run()
+    bounds = {("number_input", "steps"): MAX_STEPS, ("number_input", "run0.bundle"): MAX_BUNDLE,
+              ("number_input", "fate_cells"): MAX_MAP, ("number_input", "fate_steps"): MAX_MAP_STEPS,
+              ("number_input", "sweep.lr2"): MAX_SWEEP, ("number_input", "sweep.v2"): MAX_SWEEP,
+              ("slider", "gif_frames"): MAX_EXPORT_FRAMES}
+    for (kind, name), bound in bounds.items():
+        assert widget(at, kind, name).max == bound, name
+    (limits,) = [m.value for m in at.markdown if "at most" in m.value and "steps:" in m.value]
+    for bound in (MAX_STEPS, MAX_MAP, MAX_MAP_STEPS, MAX_SWEEP, MAX_EXPORT_FRAMES, MAX_PAGE_RUNS, MAX_WORK):
+        assert f"{bound:,}" in limits or str(bound) in limits, bound
+    while len(at.session_state["page"].runs) < MAX_PAGE_RUNS:
+        assert not widget(at, "button", "add_run").disabled
+        widget(at, "button", "add_run").click().run()
+        assert not at.exception
+    assert widget(at, "button", "add_run").disabled
