@@ -1,7 +1,7 @@
 """Descent Lab: optimizer trajectories on 2-D error surfaces.  Run: streamlit run app.py
 
 Thin by design: the page's state is one object (ui/page.py) that the widgets show and change
-(ui/bind.py) → one validated scenario (scenario.py) → engine (cached) → figures out (views/).
+(ui/bind.py) → one validated scenario (experiments/scenario.py) → engine (cached) → figures out (views/).
 Nothing the user types reaches eval/exec. Every text goes through tr() (i18n/); the page's state
 is mirrored in the URL (ui/link.py), so the address is a share link. Each section of the page
 fails alone (ui/guard.py): a message where it would be, the rest of the page intact.
@@ -13,11 +13,11 @@ from functools import partial
 
 import streamlit as st
 
+from experiments.scenario import MAX_STEPS, parse_run, parse_scenario
+from experiments.tour import BY_KEY, PRESETS
 from i18n import LANGUAGES, translator
 from optimizers import OPTIMIZERS, ValidationError
-from scenario import MAX_STEPS, parse_run, parse_scenario
 from surfaces import CUSTOM, SURFACES, FormulaSpec
-from tour import BY_KEY, PRESETS
 from ui.bind import NUMBER, act, bound, choice, page
 from ui.compute import compute, figure_3d, figures, warm_up
 from ui.controls import limits_section, runs_section, summary

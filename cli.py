@@ -21,9 +21,9 @@ import argparse
 import json
 import sys
 
+from experiments.records import trace_dict, trajectories_csv
+from experiments.scenario import MAX_FILE_BYTES, parse_surface, read_scenario_json, run_scenario
 from optimizers import OPTIMIZERS, SCHEDULES, ValidationError
-from records import trace_dict, trajectories_csv
-from scenario import MAX_FILE_BYTES, parse_surface, read_scenario_json, run_scenario
 from surfaces import SURFACES
 
 
@@ -83,7 +83,7 @@ def export(args) -> list[str]:
 
 def _with(scenario, key: str, changes: dict):
     """The scenario with its map/sweep section updated from command-line options (validated)."""
-    from scenario import parse_scenario
+    from experiments.scenario import parse_scenario
     data = scenario.to_dict()
     section = dict(data.get(key) or {})
     section.update({k: v for k, v in changes.items() if v is not None})
@@ -108,7 +108,7 @@ def _write_all(args, payload: dict, png) -> list[str]:
 
 
 def fate(args) -> list[str]:
-    from scenario import outcome_dict, run_fate_map
+    from experiments.scenario import outcome_dict, run_fate_map
     from views.fatefig import fate_png
     scenario = _with(load_scenario(args.scenario), "map", {"cells": args.cells, "steps": args.steps, "run": args.run})
     fm, minima, settings = run_fate_map(scenario)
@@ -119,7 +119,7 @@ def fate(args) -> list[str]:
 
 
 def sweep(args) -> list[str]:
-    from scenario import outcome_dict, run_sweep
+    from experiments.scenario import outcome_dict, run_sweep
     from views.fatefig import sweep_png
     scenario = _with(load_scenario(args.scenario), "sweep", {"param": args.param, "steps": args.steps, "run": args.run,
                                                              "lr": args.lr, "values": args.values})

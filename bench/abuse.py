@@ -29,9 +29,9 @@ import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.load import rss_mb  # noqa: E402
-from bench.stclient import Session  # noqa: E402
-from tests.browser import streamlit_server  # noqa: E402
+from harness.browser import streamlit_server  # noqa: E402
+from harness.load import rss_mb  # noqa: E402
+from harness.stclient import Session  # noqa: E402
 from ui.jobs import IDLE  # noqa: E402
 from ui.link import encode_scenario  # noqa: E402
 

@@ -16,9 +16,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from scenario import parse_scenario, run_scenario  # noqa: E402
-from tests.browser import GD, active_frame, launch, streamlit_server, wait_for_map  # noqa: E402
-from tour import BY_KEY, DEFAULT  # noqa: E402
+from experiments.scenario import parse_scenario, run_scenario  # noqa: E402
+from experiments.tour import BY_KEY, DEFAULT  # noqa: E402
+from harness.browser import GD, active_frame, launch, streamlit_server, wait_for_map  # noqa: E402
 from views.mapfig import FRAME_MS, fit_view, map_figure  # noqa: E402
 
 

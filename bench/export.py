@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from records import trace_json, trajectories_csv  # noqa: E402
-from scenario import parse_scenario, run_scenario  # noqa: E402
-from tour import BY_KEY  # noqa: E402
+from experiments.records import trace_json, trajectories_csv  # noqa: E402
+from experiments.scenario import parse_scenario, run_scenario  # noqa: E402
+from experiments.tour import BY_KEY  # noqa: E402
 from views import export as ex  # noqa: E402
 from views.mapfig import map_figure  # noqa: E402
 

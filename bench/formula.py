@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness.hostile import HOSTILE  # noqa: E402
 from optimizers import OPTIMIZERS, RunSpec, simulate  # noqa: E402
 from surfaces import FormulaError, formula_surface, get_surface  # noqa: E402
 from surfaces.custom import _build  # noqa: E402
-from tests.test_formula import HOSTILE  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from engine import best_of  # noqa: E402  (bench/engine.py: one timing helper for every bench)

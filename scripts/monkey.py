@@ -1,5 +1,5 @@
 """Monkey test of the page from the command line: random user actions in a real Chromium against
-a real `streamlit run`, with the page's health checked after every action (tests/monkey.py).
+a real `streamlit run`, with the page's health checked after every action (harness/monkey.py).
 
     python3 scripts/monkey.py --seed 1 --actions 25            # one seed
     python3 scripts/monkey.py --seed 1 --actions 25 --seeds 3  # seeds 1, 2, 3
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.monkey import ROOT, distinct, monkey_server, parse_actions, plan, run_seed  # noqa: E402
+from harness.monkey import ROOT, distinct, monkey_server, parse_actions, plan, run_seed  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -50,7 +50,7 @@ def main(argv=None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import launch
+    from harness.browser import launch
 
     say = (lambda s: print(s, flush=True)) if args.verbose else None
     passed = failed = skipped = 0

@@ -16,8 +16,8 @@ class _Errors(logging.Handler):
 
 @pytest.fixture(scope="module")
 def app_server():
-    """A real `streamlit run app.py` for a browser test module (tests.monkey.Server: url, log())."""
-    from tests.monkey import monkey_server
+    """A real `streamlit run app.py` for a browser test module (harness.monkey.Server: url, log())."""
+    from harness.monkey import monkey_server
     with monkey_server() as s:
         yield s
 
@@ -26,7 +26,7 @@ def app_server():
 def chromium():
     """Debian's Chromium through Playwright, one per browser test module."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    from tests.browser import launch
+    from harness.browser import launch
     with sync_api.sync_playwright() as p:
         b = launch(p)
         yield b

@@ -9,12 +9,12 @@ import pytest
 sync_api = pytest.importorskip("playwright.sync_api")
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
 
+from experiments.tour import PRESETS  # noqa: E402
+from harness.browser import active_frame, collect_errors, require_chromium, wait_for_map  # noqa: E402
+from harness.monkey import tracebacks  # noqa: E402
 from i18n import translator  # noqa: E402
-from tests.browser import active_frame, collect_errors, require_chromium, wait_for_map  # noqa: E402
-from tests.monkey import tracebacks  # noqa: E402
 from tests.test_browser_state import choose, settle  # noqa: E402
 from tests.test_messages import english_sentences  # noqa: E402
-from tour import PRESETS  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 require_chromium()

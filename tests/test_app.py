@@ -3,9 +3,9 @@ import pytest
 
 pytest.importorskip("streamlit")
 
-import scenario  # noqa: E402
+from experiments import scenario  # noqa: E402
+from experiments.tour import BY_KEY, DEFAULT, PRESETS  # noqa: E402
 from tests.apptest import fresh, legend, map_spec, page, plain, run_ids, widget  # noqa: E402
-from tour import BY_KEY, DEFAULT, PRESETS  # noqa: E402
 
 
 def test_page_loads_the_default_preset_with_its_text_and_an_animated_map():

@@ -14,7 +14,7 @@ import pytest
 sync_api = pytest.importorskip("playwright.sync_api")
 from PIL import Image  # noqa: E402
 
-from tests.browser import CHROMIUM, GD, active_frame, launch, map_box, streamlit_server, wait_for_map  # noqa: E402
+from harness.browser import CHROMIUM, GD, active_frame, launch, map_box, streamlit_server, wait_for_map  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 if not os.path.exists(CHROMIUM):
@@ -198,7 +198,7 @@ def test_loading_a_scenario_file_and_a_bad_one(page, tmp_path):
                            "gd.data.some(t => t.name === 'from a file'); })()", timeout=60_000)
     assert page.get_by_role("spinbutton", name="Steps", exact=True).input_value() == "300"
     # Save gives back the same scenario, in the format cli.py reads
-    from scenario import parse_scenario
+    from experiments.scenario import parse_scenario
     with page.expect_download(timeout=30_000) as download:
         page.get_by_role("button", name="Save scenario (JSON)").click()
     saved = json.loads(open(download.value.path(), encoding="utf-8").read())
@@ -206,8 +206,8 @@ def test_loading_a_scenario_file_and_a_bad_one(page, tmp_path):
 
 
 def test_the_exported_html_plays_offline_from_a_file(page, tmp_path):
-    from scenario import parse_scenario, run_scenario
-    from tour import BY_KEY
+    from experiments.scenario import parse_scenario, run_scenario
+    from experiments.tour import BY_KEY
     from views.export import html_bytes
     from views.mapfig import map_figure
     sc = parse_scenario(BY_KEY["adam"].scenario)
@@ -236,8 +236,8 @@ STEP_ARROW = ("(() => { const gd = document.querySelectorAll('.js-plotly-plot')[
 def test_step_through_moves_the_arrows_one_update_at_a_time(page):
     """Step through the burst scene: Next, then the → key twice; each time the Δθ arrow starts at
     the engine's next point θ_{t−1} and the panel says the new update number."""
-    from scenario import parse_scenario, run_scenario
-    from tour import BY_KEY
+    from experiments.scenario import parse_scenario, run_scenario
+    from experiments.tour import BY_KEY
     (r,) = run_scenario(parse_scenario(BY_KEY["burst"].scenario))
     page.goto(page.url.split("?")[0] + "?p=burst&view=step")
     page.get_by_text("update 1 of 3,000", exact=False).first.wait_for(timeout=60_000)

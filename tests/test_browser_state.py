@@ -9,8 +9,8 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from tests.browser import GD, collect_errors, map_box, require_chromium, wait_for_map  # noqa: E402
-from tests.monkey import tracebacks  # noqa: E402
+from harness.browser import GD, collect_errors, map_box, require_chromium, wait_for_map  # noqa: E402
+from harness.monkey import tracebacks  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 require_chromium()

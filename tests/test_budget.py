@@ -13,9 +13,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-import scenario
+from experiments import scenario
+from experiments.scenario import MAX_WORK, parse_scenario, read_scenario_json, run_scenario, salvage_scenario, work
 from optimizers import ValidationError
-from scenario import MAX_WORK, parse_scenario, read_scenario_json, run_scenario, salvage_scenario, work
 from ui import jobs
 from ui.cache import ByteCache, nbytes
 
@@ -236,8 +236,8 @@ def test_every_widget_holds_the_bound_the_limits_list():
     """Widgets alike: every box for a quantity the Limits expander bounds has that bound as its
     maximum (a browser's box clamps to it, AppTest refuses beyond it), the Limits text states
     the same numbers, and ＋ Add run is disabled once the page holds its most runs."""
+    from experiments.scenario import MAX_MAP_STEPS, MAX_STEPS
     from optimizers.fate import MAX_MAP, MAX_SWEEP
-    from scenario import MAX_MAP_STEPS, MAX_STEPS
     from tests.apptest import fresh, widget
     from ui.controls import MAX_BUNDLE, MAX_PAGE_RUNS
     from ui.page import Run

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from scenario import MAX_FILE_BYTES
-from tests.browser import free_port, streamlit_server
+from experiments.scenario import MAX_FILE_BYTES
+from harness.browser import free_port, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -117,7 +117,7 @@ def test_the_image_files_serve_the_app_and_pass_the_healthcheck(tmp_path):
                 break
             time.sleep(0.5)
         assert check.returncode == 0, proc.stderr.read().decode()[-2000:] if proc.poll() is not None else check.stderr
-        from bench.stclient import Session
+        from harness.stclient import Session
 
         async def open_page():
             async with Session(f"http://127.0.0.1:{port}") as s:

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from records import CSV_COLUMNS, row_count, trace_dict, trace_json, trajectories_csv
-from scenario import parse_scenario, run_scenario
-from tour import BY_KEY
+from experiments.records import CSV_COLUMNS, row_count, trace_dict, trace_json, trajectories_csv
+from experiments.scenario import parse_scenario, run_scenario
+from experiments.tour import BY_KEY
 from views import export as ex
 from views.mapfig import map_figure
 

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from experiments.scenario import bundled_paths, parse_scenario, run_bundles, run_fate_map, run_sweep
 from optimizers import OPTIMIZERS, RunSpec, ValidationError, simulate
 from optimizers.engine import gradient_transform
 from optimizers.fate import DIVERGED, MOVING, fate_map, sweep
-from scenario import bundled_paths, parse_scenario, run_bundles, run_fate_map, run_sweep
 from surfaces import formula_surface, get_surface
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,7 +112,7 @@ def test_a_bundle_draws_other_seeds_and_their_mean():
 
 def test_bundle_seeds_are_stepped_in_chunks_and_thinned():
     """More seeds than one chunk: every seed is there once, thinned, and the mean stops at the shortest."""
-    from scenario import BUNDLE_CHUNK
+    from experiments.scenario import BUNDLE_CHUNK
     k = BUNDLE_CHUNK + 3
     sc = parse_scenario({"surface": "booth", "start": [0, 0], "steps": 30,
                          "runs": [{"optimizer": "SGD", "params": {"lr": 0.02}, "noise": {"std": 3, "seed": 10, "bundle": k}}]})
@@ -174,7 +174,7 @@ def test_cli_map_and_sweep_write_json_and_png(tmp_path):
 def test_the_page_computes_a_fate_map_and_a_sweep_and_the_link_keeps_them():
     from streamlit.testing.v1 import AppTest
 
-    from tour import BY_KEY
+    from experiments.tour import BY_KEY
     from ui.link import read_link
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["p"] = "rosenbrock"
@@ -255,7 +255,7 @@ def test_every_sweep_layer_says_which_cells_diverged_and_how_many(metric):
 
 
 def test_a_share_link_keeps_noise_clipping_and_bundles():
-    from tour import BY_KEY
+    from experiments.tour import BY_KEY
     from ui.link import link_params, read_link
     data = {"surface": "booth", "start": [0.0, 0.0], "steps": 40,
             "runs": [{"optimizer": "SGD", "params": {"lr": 0.02}, "clip": {"clip_value": 0.5},

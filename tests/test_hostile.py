@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
+from experiments.scenario import MAX_JSON_DEPTH, SCENARIO_KEYS, json_depth, parse_scenario, read_scenario_json
 from optimizers import ValidationError
-from scenario import MAX_JSON_DEPTH, SCENARIO_KEYS, json_depth, parse_scenario, read_scenario_json
 from tests.hostile_links import put
 from ui.link import encode_scenario, read_link
 
@@ -133,7 +133,7 @@ def test_the_nesting_check_is_linear_on_the_adversarial_strings():
     the server (issue: a 301-character link froze it for minutes). Compared as a ratio, in one run."""
     import time
 
-    from scenario import json_depth
+    from experiments.scenario import json_depth
 
     def best(n):
         text = '"' + '\\"' * n

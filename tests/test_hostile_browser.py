@@ -12,9 +12,9 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from tests.browser import launch, require_chromium, wait_for_map  # noqa: E402
+from harness.browser import launch, require_chromium, wait_for_map  # noqa: E402
+from harness.monkey import monkey_server, tracebacks  # noqa: E402
 from tests.hostile_links import corpus  # noqa: E402
-from tests.monkey import monkey_server, tracebacks  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 require_chromium()

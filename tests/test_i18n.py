@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from i18n import LANGUAGES, load_table, translator
-from i18n.catalog import all_texts, core_texts, source_texts
+from scripts.catalog import all_texts, core_texts, source_texts
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Texts that are only names and formulas may stay as they are (the lecture writes Adam, loss …).
@@ -29,7 +29,7 @@ def test_the_catalog_finds_the_page_texts_and_the_core_texts():
 @pytest.mark.parametrize("lang", list(TABLES))
 def test_every_text_is_translated_and_nothing_is_stale(lang):
     table, texts = TABLES[lang], all_texts()
-    assert sorted(texts - table.keys()) == [], "missing translations (python -m i18n.catalog lists them)"
+    assert sorted(texts - table.keys()) == [], "missing translations (python -m scripts.catalog lists them)"
     assert sorted(table.keys() - texts) == [], "stale entries"
 
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
-from scenario import parse_scenario
-from tour import BY_KEY
+from experiments.scenario import parse_scenario
+from experiments.tour import BY_KEY
 from ui.link import LINK_VERSION, decode_scenario, encode_scenario, link_params, read_link
 
 SCENE = {"surface": "rosenbrock", "start": [-1.5, 2.0], "steps": 500,

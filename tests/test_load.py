@@ -6,9 +6,9 @@ import pytest
 
 pytest.importorskip("websockets")
 pytestmark = pytest.mark.e2e
-from bench.load import run_load  # noqa: E402
-from bench.stclient import Session  # noqa: E402
-from tests.browser import streamlit_server  # noqa: E402
+from harness.browser import streamlit_server  # noqa: E402
+from harness.load import run_load  # noqa: E402
+from harness.stclient import Session  # noqa: E402
 
 
 @pytest.fixture(scope="module")

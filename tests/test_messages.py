@@ -7,12 +7,12 @@ import re
 
 import pytest
 
+from experiments.scenario import parse_scenario, read_scenario_json, salvage_scenario
+from experiments.tour import BY_KEY
 from i18n import translator
-from i18n.catalog import ROOT, _files
 from optimizers import Phrase, ValidationError
-from scenario import parse_scenario, read_scenario_json, salvage_scenario
+from scripts.catalog import ROOT, _files
 from tests.hostile_links import corpus
-from tour import BY_KEY
 from ui.link import read_link
 
 ZH, EN = translator("zh-TW"), translator("en")

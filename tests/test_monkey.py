@@ -1,6 +1,6 @@
 """Monkey test, end to end: 3 fixed seeds × 25 random user actions on the real page (a real
 `streamlit run`, Debian's Chromium through Playwright), the page's health checked after every
-action (tests/monkey.py says what is checked). Each seed's failures are listed in full: seed,
+action (harness/monkey.py says what is checked). Each seed's failures are listed in full: seed,
 action number, the sequence so far, and what was wrong (server tracebacks included).
 Screenshots of failures go to tests/artifacts/. To rerun one seed by hand:
     python3 scripts/monkey.py --seed 2 --actions 25 -v
@@ -14,8 +14,8 @@ pytestmark = pytest.mark.e2e
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from tests.browser import CHROMIUM, launch  # noqa: E402
-from tests.monkey import monkey_server, parse_actions, plan, run_seed  # noqa: E402
+from harness.browser import CHROMIUM, launch  # noqa: E402
+from harness.monkey import monkey_server, parse_actions, plan, run_seed  # noqa: E402
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is missing (bash scripts/test.sh installs it)", allow_module_level=True)

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as hs
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from experiments.scenario import parse_scenario
+from experiments.tour import BY_KEY, PRESETS
 from i18n import translator
-from scenario import parse_scenario
-from tour import BY_KEY, PRESETS
 from ui.link import read_link
 from ui.page import (
     active_scene,
@@ -308,8 +308,8 @@ class PageMachine(RuleBasedStateMachine):
 
 
 def _valid(run: dict, i: int, state) -> bool:
+    from experiments.scenario import parse_run
     from optimizers import ValidationError
-    from scenario import parse_run
     try:
         parse_run(run, i, tuple(state.start), state.steps)
     except ValidationError:

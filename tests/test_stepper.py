@@ -7,13 +7,13 @@ import re
 import numpy as np
 import pytest
 
-from analysis import view_diagonal
+from experiments.analysis import view_diagonal
+from experiments.scenario import parse_scenario, run_scenario
+from experiments.tour import BY_KEY
 from i18n import translator
 from optimizers import OPTIMIZERS, RunSpec, simulate
-from scenario import parse_scenario, run_scenario
 from surfaces import get_surface
 from tests.apptest import fresh, plain
-from tour import BY_KEY
 from views.stepfig import arrow_scale, bursts_of, clip_to_view, explain_step, panel_latex, sigma_bar, sigma_range, step_figure
 
 ROSEN = get_surface("rosenbrock")

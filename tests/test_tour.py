@@ -4,11 +4,11 @@ from functools import cache
 import numpy as np
 import pytest
 
-from analysis import burst_starts, burst_steps, default_tolerance, step_lengths, summarize, view_diagonal
-from scenario import parse_scenario, run_scenario
+from experiments.analysis import burst_starts, burst_steps, default_tolerance, step_lengths, summarize, view_diagonal
+from experiments.scenario import parse_scenario, run_scenario
+from experiments.tour import BY_KEY, PRESETS
 from surfaces import get_surface
 from surfaces.lecture import LECTURE_X, LECTURE_Y, regression_minimum
-from tour import BY_KEY, PRESETS
 
 B_STAR, W_STAR, L_STAR = regression_minimum()
 LECTURE = get_surface("lecture_regression")

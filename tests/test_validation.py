@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from experiments.scenario import MAX_RUNS, MAX_STEPS, parse_scenario, run_scenario
 from optimizers import OPTIMIZERS, SCHEDULES, ValidationError
-from scenario import MAX_RUNS, MAX_STEPS, parse_scenario, run_scenario
 from surfaces import SURFACES
 
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from experiments.scenario import parse_scenario, run_scenario
+from experiments.tour import BY_KEY, DEFAULT
 from optimizers import OPTIMIZERS, RunSpec, simulate
-from scenario import parse_scenario, run_scenario
 from surfaces import get_surface
 from surfaces.base import Surface
-from tour import BY_KEY, DEFAULT
 from views.background import colour_scale, render_png
 from views.diagnostics import ROWS, diagnostics_figure
 from views.latex import num, update_rule_latex
@@ -124,7 +124,7 @@ def test_diagnostics_rows_share_the_step_axis_and_mark_bursts():
 
 @pytest.mark.parametrize("key", ["burst", "decay", "adam"])
 def test_one_burst_count_in_the_summary_the_step_through_and_the_diagnostics(key):
-    from analysis import summarize, view_diagonal
+    from experiments.analysis import summarize, view_diagonal
     from views.stepfig import bursts_of
     surface, results = preset_results(key)
     d = as_json(diagnostics_figure(surface, results, PALETTE))

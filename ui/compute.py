@@ -17,10 +17,10 @@ import time
 import pandas  # noqa: F401  (imported before the warm-up thread: plotly's lazy pandas import races otherwise)
 import streamlit as st
 
-from analysis import summarize
+from experiments.analysis import summarize
+from experiments.scenario import bundled_paths, parse_scenario, run_bundles, run_scenario, work
+from experiments.tour import PRESETS
 from i18n import LANGUAGES, translator
-from scenario import bundled_paths, parse_scenario, run_bundles, run_scenario, work
-from tour import PRESETS
 from views.alttext import diagnostics_alt, map_alt, surface3d_alt
 from views.diagnostics import diagnostics_figure
 from views.mapfig import PALETTE, fit_view, map_figure

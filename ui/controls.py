@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from experiments.scenario import MAX_BUNDLE, MAX_FILE_BYTES, MAX_LABEL, MAX_MAP_STEPS, MAX_RUNS, MAX_STEPS, MAX_WORK, WARMUP_FACTOR
 from i18n import ENGLISH
 from optimizers import OPTIMIZERS, SCHEDULES
 from optimizers.fate import MAX_MAP, MAX_SWEEP
 from optimizers.schedules import STEPS
-from scenario import MAX_BUNDLE, MAX_FILE_BYTES, MAX_LABEL, MAX_MAP_STEPS, MAX_RUNS, MAX_STEPS, MAX_WORK, WARMUP_FACTOR
 from surfaces.parse import MAX_LENGTH
 from views.export import MAX_EXPORT_FRAMES, SIZE
 from views.text import md

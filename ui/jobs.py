@@ -181,7 +181,7 @@ def results_job(key: str, progress=None):
     """Engine results of a scenario (scenario_key's JSON). No progress: the page shows a spinner."""
     import json
 
-    from scenario import parse_scenario, run_scenario
+    from experiments.scenario import parse_scenario, run_scenario
     return run_scenario(parse_scenario(json.loads(key)))
 
 
@@ -189,7 +189,7 @@ def bundles_job(key: str, paths, progress=None):
     """The noise bundles of a scenario; paths: scenario.bundled_paths (not the whole results)."""
     import json
 
-    from scenario import parse_scenario, run_bundles
+    from experiments.scenario import parse_scenario, run_bundles
     from views.sampling import path_indices
     return run_bundles(parse_scenario(json.loads(key)), paths, path_indices, progress=progress)
 
@@ -197,14 +197,14 @@ def bundles_job(key: str, paths, progress=None):
 def fate_job(key: str, progress=None):
     import json
 
-    from scenario import parse_scenario, run_fate_map
+    from experiments.scenario import parse_scenario, run_fate_map
     return run_fate_map(parse_scenario(json.loads(key)), progress=progress)
 
 
 def sweep_job(key: str, progress=None):
     import json
 
-    from scenario import parse_scenario, run_sweep
+    from experiments.scenario import parse_scenario, run_sweep
     return run_sweep(parse_scenario(json.loads(key)), progress=progress)
 
 
@@ -213,8 +213,8 @@ def animation_job(kind: str, key: str, results, colours, view, frames: int, lang
     suffice (RunResult.path_only)."""
     import json
 
+    from experiments.scenario import parse_scenario
     from i18n import translator
-    from scenario import parse_scenario
     from views import export as ex
     surface = parse_scenario(json.loads(key)).surface_obj
     images = ex.iter_frames(surface, results, colours, view, frames=frames, tr=translator(lang), title=title,

@@ -25,8 +25,8 @@ import re
 import zlib
 from dataclasses import dataclass, field
 
+from experiments.scenario import MAX_RUNS, load_json, note, salvage_scenario
 from optimizers import Phrase, ValidationError
-from scenario import MAX_RUNS, load_json, note, salvage_scenario
 
 LINK_VERSION = 1
 MAX_PARAM_CHARS = 8000  # longest value read; browsers and servers cut URLs beyond ~8–16 kB

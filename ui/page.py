@@ -5,7 +5,7 @@ view settings (language, view, fit, presentation, which run the step-through, fa
 use, by the run's stable id). Widgets are drawn from it and write to it (ui/bind.py); everything
 else is derived from it on every rerun:
 
-- `scenario_dict(page, tr)`: the scenario in the scenario.py / cli.py format, run labels included;
+- `scenario_dict(page, tr)`: the scenario in the experiments/scenario.py / cli.py format, run labels included;
 - `active_scene(page)`: the tour scene whose settings equal the page's (None after an edit);
 - `run_label(page, run, tr)`: what the user typed, else the scene's own label while the run is as
   the scene has it, else one made from its optimizer, lr, schedule and warm-up.
@@ -19,11 +19,11 @@ import json
 from dataclasses import dataclass, field, replace
 from functools import cache
 
+from experiments.scenario import MAX_STEPS, WARMUP_FACTOR, Scenario, parse_run, parse_scenario
+from experiments.tour import BY_KEY, PRESETS
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from optimizers import OPTIMIZERS, SCHEDULES, ValidationError
-from scenario import MAX_STEPS, WARMUP_FACTOR, Scenario, parse_run, parse_scenario
 from surfaces import SURFACES, FormulaError, FormulaSpec
-from tour import BY_KEY, PRESETS
 from views.export import GIF_FRAMES
 from views.mapfig import PALETTE
 

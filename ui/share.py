@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from experiments.records import row_count, trace_json, trajectories_csv
+from experiments.scenario import MAX_FILE_BYTES, read_scenario_json
+from experiments.tour import BY_KEY
 from optimizers import ValidationError
-from records import row_count, trace_json, trajectories_csv
-from scenario import MAX_FILE_BYTES, read_scenario_json
-from tour import BY_KEY
 from views import export as ex
 from views.text import md
 

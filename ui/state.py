@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from experiments.tour import BY_KEY, DEFAULT
 from i18n import DEFAULT_LANGUAGE
-from tour import BY_KEY, DEFAULT
 
 from .bind import PAGE, page
 from .link import read_link

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from analysis import view_diagonal
+from experiments.analysis import view_diagonal
 from views.alttext import step_alt
 from views.stepfig import bursts_of, explain_step, panel_latex, step_figure
 from views.text import md

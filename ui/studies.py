@@ -11,9 +11,9 @@ import json
 import numpy as np
 import streamlit as st
 
+from experiments.scenario import MAX_MAP_STEPS, parse_scenario
 from optimizers import OPTIMIZERS, ValidationError
 from optimizers.fate import MAX_MAP, MAX_SWEEP, SECOND, sweep_params, with_value
-from scenario import MAX_MAP_STEPS, parse_scenario
 from views.alttext import fate_alt, sweep_alt
 from views.fatefig import METRICS, fate_figure, sweep_figure
 from views.numbers import sig

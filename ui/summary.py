@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis import BURST_FACTOR, BURST_MIN_FRACTION, BURST_WINDOW, default_tolerance
+from experiments.analysis import BURST_FACTOR, BURST_MIN_FRACTION, BURST_WINDOW, default_tolerance
 from views.numbers import count, sig
 
 from .bind import NUMBER, bound

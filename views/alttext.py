@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis import summarize
+from experiments.analysis import summarize
 
 from .numbers import NOTHING, count, sig
 

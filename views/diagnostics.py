@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis import bursts, step_lengths, view_diagonal
+from experiments.analysis import bursts, step_lengths, view_diagonal
 from i18n import ENGLISH
 from surfaces import Surface
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from analysis import BURST_WINDOW, burst_steps, bursts, recent_median, step_lengths
+from experiments.analysis import BURST_WINDOW, burst_steps, bursts, recent_median, step_lengths
 from i18n import ENGLISH
 
 from .background import data_uri, render_png

@@ -2,7 +2,7 @@
 
 plotly.js translates these through a locale dictionary given in the chart's config; without one a
 Chinese page shows English tooltips. TEXTS are the English keys plotly.js 3 looks up (read from
-Streamlit's bundled plotly.js); i18n/catalog.py collects them like any other text."""
+Streamlit's bundled plotly.js); scripts/catalog.py collects them like any other text."""
 from __future__ import annotations
 
 from i18n import ENGLISH

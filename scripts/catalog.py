@@ -1,9 +1,9 @@
 """Every English text the page can show: the keys the translation tables must have.
 
-    python -m i18n.catalog            lists the texts missing from zh-TW.json (and stale ones)
+    python -m scripts.catalog           lists the texts missing from zh-TW.json (and stale ones)
 
 Collected from (1) the source: calls tr("…"), tr.plural(n, "…", "…"), note("…"), Phrase("…") and ValidationError("…") with a literal
-text in app.py, ui/, views/, optimizers/ and scenario.py; (2) the core's own texts: parameter meanings, optimizer
+text in app.py, ui/, views/, optimizers/ and experiments/; (2) the core's own texts: parameter meanings, optimizer
 summaries and sources, surface names and descriptions, critical-point kinds, why a run stopped,
 why a typed formula was refused, the formula examples,
 and the tour's titles, explanations and run labels.
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ["app.py", "ui", "views", "optimizers", "scenario.py"]
+SOURCES = ["app.py", "ui", "views", "optimizers", "experiments"]
 CALLS = {"tr", "note", "Phrase", "ValidationError"}  # the validator's refusals are said in the page's language too
 
 
@@ -40,12 +40,12 @@ def source_texts() -> set[str]:
 
 
 def core_texts() -> set[str]:
+    from experiments.tour import PRESETS
     from optimizers import OPTIMIZERS, SCHEDULES
     from optimizers.engine import REASONS
     from surfaces import SURFACES, formula_surface
     from surfaces.custom import EXAMPLES
     from surfaces.parse import MESSAGES, WORDS
-    from tour import PRESETS
     from ui.controls import summary
     from views.stepfig import CAUSES
     from views.toolbar import TEXTS as TOOLBAR

@@ -1,7 +1,7 @@
 """The lecture tour: presets that replay Hung-yi Lee's story (ML 2021, adaptive learning rate)
 on the lecture's own error surface, one click each, each with a short explanation.
 
-Plain data (scenario dicts in the cli.py / scenario.py format); tests/test_tour.py checks every
+Plain data (scenario dicts in the cli.py / experiments/scenario.py format); tests/test_tour.py checks every
 claim a text makes against the engine's numbers.
 """
 from __future__ import annotations

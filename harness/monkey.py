@@ -51,7 +51,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.browser import ROOT, streamlit_server
+from harness.browser import ROOT, streamlit_server
 
 SETTLE_TIMEOUT = 60.0  # s: a page that is still running after this is a failure
 STABLE = 0.8  # s: the script must stay finished this long to count as settled
@@ -117,7 +117,7 @@ class Server:
 
 @contextlib.contextmanager
 def monkey_server(root: str | Path = ROOT, timeout: float = 90.0, log_path: str | None = None, extra=()):
-    """`streamlit run app.py` in `root` (tests.browser.streamlit_server), its stderr written to a
+    """`streamlit run app.py` in `root` (harness.browser.streamlit_server), its stderr written to a
     file; yields a Server."""
     if log_path is None:
         fd, log_path = tempfile.mkstemp(prefix="monkey-server-", suffix=".log")

@@ -1,0 +1,161 @@
+"""Load benchmark: N students open one `streamlit run` server at the same moment.
+Run: python bench/load.py [--sessions 30] [--rounds 3]     (needs: bash scripts/test.sh)
+
+Each session is a websocket client speaking the browser's protocol (harness/stclient.py), started
+together with the others. It opens the page (the default scene), clicks a lecture-tour button
+(session i takes scene i mod 7), then types its own step count (different for every session, so
+every session makes the engine and the figure builder work: no shared cache hit), and closes.
+Time-to-chart is the time from the client's message until the server has sent the map; a session
+counts as an error if anything fails, the page shows an exception, or the map does not have the
+step count typed.
+
+The server runs with the repository's .streamlit/config.toml (the production settings). Memory is
+the server's resident set (VmRSS) after each round, once its sessions are closed and released;
+closed sessions are kept for `server.disconnectedSessionTTL` (reconnects), which --ttl shortens so
+that a round's sessions are released before the next one.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from experiments.tour import PRESETS  # noqa: E402
+from harness.browser import streamlit_server  # noqa: E402
+from harness.stclient import ProtocolError, Session  # noqa: E402
+
+TOUR = [p.title for p in PRESETS if p.tour]
+ACTIONS = ("open", "preset", "steps")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the server has used so far: a figure less noisy than wall time
+    on a shared machine, to compare changes by."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def student(url: str, i: int, steps: int, timeout: float) -> dict:
+    """One session: open, click tour scene i mod 7, type `steps`. Returns times or the error."""
+    times = {}
+    try:
+        t0 = time.perf_counter()
+        async with Session(url, timeout=timeout) as s:
+            reply = await s.open()
+            times["open"] = time.perf_counter() - t0  # connect + first run, until the map arrives
+            if reply.map_steps is None:
+                raise ProtocolError("the page has no map")
+            reply = await s.click(TOUR[i % len(TOUR)])
+            times["preset"] = reply.seconds_to_map
+            reply = await s.set_int("Steps", steps)
+            times["steps"] = reply.seconds_to_map
+            if reply.map_steps != steps:
+                raise ProtocolError(f"the map shows {reply.map_steps} steps, not the {steps} typed")
+    except (ProtocolError, OSError, TimeoutError) as e:
+        return {"error": f"session {i}: {type(e).__name__}: {e}"}
+    except Exception as e:  # a closed socket etc.: counted, not fatal to the other sessions
+        return {"error": f"session {i}: {type(e).__name__}: {e}"}
+    return times
+
+
+async def one_round(url: str, n: int, first: int, timeout: float) -> list[dict]:
+    """n sessions at once; session i types 1000 + first + i steps. The caller numbers the sessions
+    of a run so that no two type the same count (no cache hit) and every round does about the
+    same work (1000 to ~1300 steps), so rounds can be compared for time and memory."""
+    return await asyncio.gather(*(student(url, i, 1000 + first + i, timeout) for i in range(n)))
+
+
+def percentile(values, q):
+    values = sorted(values)
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+async def warm_up(url: str, timeout: float) -> None:
+    """One visitor goes through the whole tour: the server has imported everything and computed
+    every scene (it also does so by itself in the background when it starts: ui/compute.py)."""
+    async with Session(url, timeout=timeout) as s:
+        await s.open()
+        for title in TOUR:
+            await s.click(title)
+
+
+def run_load(url: str, pid: int, sessions: int, rounds: int, ttl: int, timeout: float = 120.0, log=print) -> dict:
+    """Warm up, then `rounds` rounds of `sessions` simultaneous sessions."""
+    asyncio.run(warm_up(url, timeout))
+    time.sleep(ttl + 1)
+    memory = [("after warm-up", rss_mb(pid))]
+    results, cpu = [], []
+    for r in range(rounds):
+        t, c = time.perf_counter(), cpu_seconds(pid)
+        out = asyncio.run(one_round(url, sessions, r * (sessions + 1), timeout))
+        wall = time.perf_counter() - t
+        cpu.append(cpu_seconds(pid) - c)
+        results.extend(out)
+        time.sleep(ttl + 1)  # closed sessions are kept ttl seconds for reconnects
+        # a visit, which lets the server evict them (the next number after this round's sessions)
+        asyncio.run(one_round(url, 1, r * (sessions + 1) + sessions, timeout))
+        memory.append((f"after round {r + 1}", rss_mb(pid)))
+        errors = [o["error"] for o in out if "error" in o]
+        ok = [o for o in out if "error" not in o]
+        worst = max((max(o.values()) for o in ok), default=float("nan"))
+        log(f"round {r + 1}: {sessions} sessions in {wall:.1f} s, slowest time-to-chart {worst:.2f} s, "
+            f"{len(errors)} errors, server {memory[-1][1]:.0f} MB, server CPU {cpu[-1]:.1f} s")
+        for e in errors[:5]:
+            log("   ", e)
+    ok = [o for o in results if "error" not in o]
+    stats = {}
+    for a in ACTIONS:
+        values = [o[a] for o in ok]
+        if values:
+            stats[a] = (statistics.median(values), percentile(values, 0.95), max(values))
+    every = [v for o in ok for v in o.values()]
+    if every:
+        stats["all"] = (statistics.median(every), percentile(every, 0.95), max(every))
+    return {"stats": stats, "errors": [o["error"] for o in results if "error" in o], "sessions": len(results),
+            "memory": memory, "cpu_per_session": sum(cpu) / (rounds * sessions)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--ttl", type=int, default=3, help="server.disconnectedSessionTTL for this run, seconds")
+    ap.add_argument("--malloc-arenas", default="4", help="MALLOC_ARENA_MAX for the server ('' for glibc's default)")
+    args = ap.parse_args()
+    # MALLOC_ARENA_MAX=4 as in the Dockerfile: with glibc's default (an arena per thread, up to 8
+    # per core; Streamlit runs a thread per session) the resident set crept up round after round.
+    env = {"MALLOC_ARENA_MAX": args.malloc_arenas} if args.malloc_arenas else {}
+    with streamlit_server(extra=["--server.disconnectedSessionTTL", str(args.ttl)], env=env) as url:
+        out = run_load(url, url.pid, args.sessions, args.rounds, args.ttl)
+    print(f"\n{args.sessions} simultaneous sessions × {args.rounds} rounds on {url.split('//')[1]} "
+          f"(open the page, click a tour scene, type a step count)")
+    print(f"{'time-to-chart':28s} {'median':>8s} {'p95':>8s} {'max':>8s}   (target: p95 ≤ 5 s)")
+    names = {"open": "open the page", "preset": "click a tour scene", "steps": "type a step count", "all": "all three"}
+    for key, (med, p95, mx) in out["stats"].items():
+        print(f"  {names[key]:26s} {med:7.2f}s {p95:7.2f}s {mx:7.2f}s")
+    print(f"errors: {len(out['errors'])} of {out['sessions']} sessions")
+    print(f"server CPU per session (open + click + type): {out['cpu_per_session'] * 1e3:.0f} ms")
+    for e in out["errors"][:10]:
+        print("   ", e)
+    base = out["memory"][1][1] if len(out["memory"]) > 1 else out["memory"][0][1]
+    print("server memory (VmRSS): " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in out["memory"]))
+    print(f"growth from round 1 to round {args.rounds}: {out['memory'][-1][1] - base:+.1f} MB "
+          f"({(out['memory'][-1][1] / base - 1) * 100:+.1f}%)")
+
+
+if __name__ == "__main__":
+    main()
