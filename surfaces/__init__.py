@@ -4,13 +4,27 @@ Imports neither Streamlit nor Plotly, nor the optimizers.
 """
 from __future__ import annotations
 
-from .base import GLOBAL_MIN, LOCAL_MAX, LOCAL_MIN, SADDLE, CriticalPoint, Surface
+from .base import GLOBAL_MIN, LOCAL_MAX, LOCAL_MIN, SADDLE, CriticalPoint, Objective, Surface
 from .custom import CUSTOM, FormulaSpec, formula_surface, parse_domain
 from .lecture import LECTURE
 from .parse import FormulaError
 from .standard import STANDARD
 
 SURFACES: dict[str, Surface] = {s.name: s for s in LECTURE + STANDARD}
+
+
+def _compiled(value_and_grad, form: str):
+    """The compiled form ("point" or "into") of a built-in surface's formula; None for a typed
+    formula, or without numba (or a writable cache for it). Imported on first use: numba's
+    import and loading the compiled objectives cost ~0.5 s that `cli.py list` need not pay."""
+    try:
+        from . import compiled
+    except (ImportError, RuntimeError, OSError):
+        return None
+    return (compiled.point_for if form == "point" else compiled.into_for)(value_and_grad)
+
+
+Objective.compiled = staticmethod(_compiled)
 
 
 def get_surface(name: str) -> Surface:

@@ -64,8 +64,13 @@ class Surface:
 class Objective:
     """objective(theta) → (loss (...), gradient (..., 2)) for points theta of shape (..., 2).
 
-    `into(theta, f, g)`, where not None, does the same for theta (R, 2) in place, compiled
-    (surfaces/compiled.py: the built-in surfaces, when numba is installed)."""
+    `point` and `into`, where not None, are its compiled forms (the built-in surfaces, when numba
+    is installed): `point` = (function, kind) with function(kind, x, y) → (f, ∂f/∂x, ∂f/∂y) for a
+    compiled step loop, `into(theta, f, g)` fills f (R,) and g (R, 2) in place. They are looked
+    up through `Objective.compiled`, which the package installs (surfaces/__init__.py): this
+    module does not import surfaces/compiled.py, which is built on it."""
+
+    compiled: Callable = staticmethod(lambda value_and_grad, form: None)  # (value_and_grad, "point" | "into") → form or None
 
     def __init__(self, value_and_grad: ValueAndGrad):
         self.value_and_grad = value_and_grad
@@ -78,18 +83,8 @@ class Objective:
 
     @property
     def point(self):
-        """(point, kind): the compiled loss and gradient of one point, `point(kind, x, y) → (f,
-        ∂f/∂x, ∂f/∂y)`, for a compiled step loop; None where there is none."""
-        try:
-            from .compiled import point_for
-        except (ImportError, RuntimeError, OSError):
-            return None
-        return point_for(self.value_and_grad)
+        return Objective.compiled(self.value_and_grad, "point")
 
     @property
     def into(self):
-        try:
-            from .compiled import into_for
-        except (ImportError, RuntimeError, OSError):  # no numba (or its cache): the NumPy form
-            return None
-        return into_for(self.value_and_grad)
+        return Objective.compiled(self.value_and_grad, "into")

@@ -3,8 +3,7 @@
 Why: a NumPy objective costs ~10 µs per step whatever the number of runs (a dozen array calls
 of ~0.7 µs each on a handful of numbers); compiled, the loss and gradient of 8 points take well
 under 1 µs. The formulas are the very functions of standard.py and lecture.py, compiled for one
-point at a time (they are plain arithmetic), except Ackley, whose cone tip needs a branch instead
-of np.where. All of them sit behind one cached entry point, `objective_into(kind, …)`, so that
+point at a time (they are plain arithmetic, written so that arrays and single points both work). All of them sit behind one cached entry point, `objective_into(kind, …)`, so that
 numba compiles it once per machine (its cache: __pycache__ next to this file). tests/
 test_kernels.py checks every surface against its NumPy form.
 
@@ -22,25 +21,14 @@ from . import lecture, standard
 jit = numba.njit(cache=True, nogil=True)
 
 
-def _ackley_point(x, y, a=20.0, b=0.2, c=standard.TAU):
-    """standard._ackley for one point: the same operations, with a branch at the cone tip."""
-    r = np.sqrt(0.5 * (x * x + y * y))
-    e1 = np.exp(-b * r)
-    e2 = np.exp(0.5 * (np.cos(c * x) + np.cos(c * y)))
-    f = -a * e1 - e2 + a + np.e
-    k = a * b * e1 / (2 * r) if r > 0 else 0.0
-    return f, k * x + 0.5 * c * e2 * np.sin(c * x), k * y + 0.5 * c * e2 * np.sin(c * y)
-
-
 FUNCTIONS = [  # kind = index; each returns (f, ∂f/∂x, ∂f/∂y) for one point
     standard._rosenbrock, standard._beale, standard._booth, standard._himmelblau, standard._rastrigin,
-    _ackley_point, standard._matyas, standard._three_hump_camel, standard._six_hump_camel,
+    standard._ackley, standard._matyas, standard._three_hump_camel, standard._six_hump_camel,
     standard._goldstein_price, standard._styblinski_tang, standard._saddle, standard._monkey_saddle,
     standard._levi13, standard._mccormick, standard._easom,
     lecture._regression, lecture._narrow_valley, lecture._curved_valley, lecture._plateau,
 ]
 KIND = {fn: i for i, fn in enumerate(FUNCTIONS)}
-KIND[standard._ackley] = KIND.pop(_ackley_point)  # the surface holds the NumPy form
 
 (_f0, _f1, _f2, _f3, _f4, _f5, _f6, _f7, _f8, _f9,
  _f10, _f11, _f12, _f13, _f14, _f15, _f16, _f17, _f18, _f19) = (jit(fn) for fn in FUNCTIONS)

@@ -48,9 +48,11 @@ def _ackley(x, y, a=20.0, b=0.2, c=TAU):
     e2 = np.exp(0.5 * (np.cos(c * x) + np.cos(c * y)))
     f = -a * e1 - e2 + a + np.e
     # d(-a e^{-br})/dx = a b e^{-br} · x / (2r); the cone tip r = 0 has no derivative: use 0,
-    # a valid subgradient, so that the minimum is a fixed point of every optimizer.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        k = np.where(r > 0, a * b * e1 / (2 * r), 0.0)
+    # a valid subgradient, so that the minimum is a fixed point of every optimizer. Without a
+    # branch (at the tip the divisor is 1 and the factor 0; elsewhere both change no bit), so
+    # that this one function serves NumPy's arrays and numba's single points (surfaces/compiled.py).
+    tip = r == 0
+    k = a * b * e1 / (2 * r + tip) * (1 - tip)
     return f, k * x + 0.5 * c * e2 * np.sin(c * x), k * y + 0.5 * c * e2 * np.sin(c * y)
 
 

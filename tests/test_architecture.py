@@ -103,3 +103,25 @@ def test_no_eval_or_exec_anywhere():
             assert name not in {"eval", "exec"}, f"{f}:{node.lineno}"
             if name == "getattr" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
                 assert node.args[1].value not in banned, f"{f}:{node.lineno}"
+
+
+def _module_imports(f: Path) -> set[str]:
+    """Modules a file imports, relative imports resolved against its package."""
+    package = ".".join(f.relative_to(ROOT).parent.parts)
+    names = set()
+    for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package if node.level else ""
+            module = ".".join(p for p in (base, node.module) if p)
+            names.add(module)
+            names |= {f"{module}.{a.name}" for a in node.names}  # `from . import compiled`
+    return names
+
+
+def test_a_surface_module_does_not_import_what_is_built_on_it():
+    """surfaces/compiled.py compiles the formulas of standard.py and lecture.py, which build on
+    base.py: none of those three imports it (the package's __init__ joins them)."""
+    for name in ("base", "standard", "lecture"):
+        assert "surfaces.compiled" not in _module_imports(ROOT / "surfaces" / f"{name}.py"), name
