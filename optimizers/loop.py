@@ -29,6 +29,7 @@ import numpy as np
 from numba import types
 
 from . import kernels
+from .tables import noise_streams
 
 CHUNK = 512  # steps between two looks at whether every run has left
 
@@ -208,3 +209,43 @@ def run_loop(point, kind, n, bound, groups, hp, state, lr_tables, lr_row, mom_ta
     return loop(point, int(kind), int(n), float(bound), i8(groups), c(hp), c(state), c(lr_tables), i8(lr_row),
                 c(mom_tables), i8(mom_row), i8(cycled_row), c(noise), i8(noise_row), i8(clip_kind), c(clip_max, dtype=float),
                 points, loss, grads, sigma, eff, mom, bool(full), bad_at)
+
+
+def run_compiled(point, groups, specs, tables, n, bound, theta, records) -> np.ndarray:
+    """Run the compiled loop for a simulation: the groups' packed settings (KernelGroup) and the
+    schedule (ScheduleTables) and noise tables as arrays; the records (Records) written in place.
+    Returns each row's first bad point index (−1: none)."""
+    R = len(specs)
+    hp = np.zeros((max(len(g.hp) for g in groups), R))
+    state = np.zeros((max(len(g.state) for g in groups), R, 2))
+    keys = tables.keys
+    table = {}  # schedule key → row of lrs / moms
+    lr_row = [table.setdefault(k, len(table)) for k in keys]
+    lrs = np.empty((len(table), n))
+    for k, u in table.items():
+        lrs[u] = tables.lrs[k]
+    cycled = {k: i for i, k in enumerate(k for k in dict.fromkeys(keys) if tables.moms[k] is not None)}
+    moms = np.empty((len(cycled), n))
+    for k, u in cycled.items():
+        moms[u] = tables.moms[k]
+    mom_row, cycled_row = np.full(R, -1), np.zeros(R, dtype=np.int64)
+    rules = []
+    for grp in groups:
+        lo, hi = grp.lo, grp.hi
+        hp[: len(grp.hp), lo:hi], state[: len(grp.state), lo:hi] = grp.hp, grp.state
+        rules.append((RULE_ID[grp.kernel], lo, hi))
+        if grp.cycled:
+            cycled_row[lo:hi] = grp.cycled_row
+            mom_row[lo:hi] = [cycled.get(k, -1) for k in keys[lo:hi]]
+    noise, noise_row = noise_streams(specs, n)
+    clip_kind = [NO_CLIP if s.clip is None else CLIP_NORM if s.clip[0] == "norm" else CLIP_VALUE for s in specs]
+    clip_max = [0.0 if s.clip is None else float(s.clip[1]) for s in specs]
+    if records.full:
+        step_records = [records.grads, records.sigma, records.eff, records.mom]
+    else:  # scratch for what is not kept
+        step_records = [np.empty((1, R, 2)) for _ in range(4)]
+    records.points[0] = theta
+    first_bad = np.empty(R, dtype=np.int64)
+    run_loop(point[0], point[1], n, bound, np.array(rules), hp, state, lrs, lr_row, moms, mom_row, cycled_row,
+             noise, noise_row, clip_kind, clip_max, records.points, records.loss, *step_records, records.full, first_bad)
+    return first_bad

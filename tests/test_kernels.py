@@ -164,8 +164,8 @@ def test_the_whole_step_loop_is_compiled_for_a_built_in_surface(monkeypatch):
 
     def refuse(*args, **kw):
         raise AssertionError("the Python step loop ran")
-    monkeypatch.setattr(engine, "_compiled_loop", refuse)
-    monkeypatch.setattr(engine, "_numpy_loop", refuse)
+    monkeypatch.setattr(engine, "kernels_loop", refuse)
+    monkeypatch.setattr(engine, "numpy_rules_loop", refuse)
     for rec, expected in reference.items():
         got = simulate(s.objective, runs, 300, compiled=True, record=rec)
         assert got[7].diverged_at is not None
