@@ -51,8 +51,7 @@ def _executor() -> ProcessPoolExecutor:
 
 def _context():
     """"forkserver": each worker is forked from a small clean process that has imported only this
-    module (a plain fork would copy a threaded server). Preloading this module also passes the
-    server's sys.path, so that the worker finds the app's packages wherever the server started."""
+    module (a plain fork would copy a threaded server)."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
@@ -60,17 +59,20 @@ def _context():
     return ctx
 
 
-def _prepare_without_main(data: dict) -> None:
-    """multiprocessing.spawn.prepare without importing the parent's __main__. Under `streamlit
+def _preparation_without_main(name):
+    """multiprocessing.spawn.get_preparation_data without the parent's __main__. Under `streamlit
     run`, __main__ is the page script app.py: every new worker imported it, and with it Streamlit,
     the figure builders and the page's caches (a worker began at 297 MB instead of 15 MB). The
-    jobs are functions of this module and need none of that. A worker process runs this because
-    the fork server imported this module before forking it."""
-    _prepare({k: v for k, v in data.items() if k not in ("init_main_from_path", "init_main_from_name")})
+    jobs are functions of this module and need none of that. (Set here, in the server, where the
+    data is made: the fork server's own preload of this module depends on its working folder.)"""
+    data = _get_preparation_data(name)
+    data.pop("init_main_from_path", None)
+    data.pop("init_main_from_name", None)
+    return data
 
 
-_prepare = multiprocessing.spawn.prepare
-multiprocessing.spawn.prepare = _prepare_without_main
+_get_preparation_data = multiprocessing.spawn.get_preparation_data
+multiprocessing.spawn.get_preparation_data = _preparation_without_main
 
 
 def _stop_when_idle() -> None:
