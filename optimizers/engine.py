@@ -12,7 +12,7 @@ finite, or that is out of bounds. Its record keeps the k finite points before it
     runs.py        RunSpec (a run's settings), RunResult (what it leaves), Records (all runs' records)
     groups.py      the runs of one rule side by side, and a group's packed settings or NumPy rule
     tables.py      each run's η_t (and cycled momentum / β1) from its schedule; gradient noise and clipping
-    loop.py        the whole step loop compiled (a compiled objective, no observer, no ReduceLROnPlateau)
+    loop.py        the whole step loop compiled (for a compiled objective and no observer)
     pyloop.py      the step loop in Python, for the rest
     divergence.py  where and why a run left the finite world
 """
@@ -52,7 +52,7 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
     point = getattr(objective, "point", None) if kernels is not None else None
     # The whole loop compiled (optimizers/loop.py) for a compiled objective; else a loop in
     # Python (pyloop.py), calling the same kernels (or the NumPy rules without numba).
-    in_loop = point is not None and record != "final" and observe is None and tables.plateau is None
+    in_loop = point is not None and record != "final" and observe is None
     groups = make_groups(specs, theta, tables, kernels, sources=not in_loop)
     records = Records(n, R, record, filled=not in_loop)
     if in_loop:

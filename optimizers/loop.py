@@ -7,7 +7,7 @@ it runs without the interpreter's lock, so other threads (other students' pages)
 One step t = 0 … n−1, for all R runs at once (rows of the arrays):
     f, g ← objective at θ_t                       (the surface's compiled point function)
     g ← clip(g + noise_t)                         (per row: a noise stream, then norm or value)
-    hp[0] ← η_t; hp[cycled row] ← μ_t or β1_t      (the schedule tables, per row)
+    hp[0] ← η_t; hp[cycled row] ← μ_t or β1_t      (the schedule tables, per row, or the η learned)
     θ_{t+1} ← rule(θ_t, g, t+1, hp, state)         (each group of rows: its kernel, kernels.py)
 and every CHUNK steps the loop stops early when every row has left the finite world (|θ| > bound
 or NaN): its records stay NaN, as the engine's divergence diagnosis expects.
@@ -15,8 +15,9 @@ or NaN): its records stay NaN, as the engine's divergence diagnosis expects.
 The objective arrives as a numba function value, `point(kind, x, y) → (f, ∂f/∂x, ∂f/∂y)`, with
 one declared signature: the loop is compiled once per machine for that function type and kept in
 numba's cache, and this package never imports `surfaces` (the engine only receives objectives).
-Not compiled here: ReduceLROnPlateau (it learns η from the loss), observers (fate maps), typed
-formulas (a NumPy objective): those take the engine's Python loop, with the same kernels.
+ReduceLROnPlateau learns η from the loss inside the loop too (_learn). Not compiled here:
+observers (fate maps and sweeps watch every step) and typed formulas (a NumPy objective): those
+take the engine's Python loop (pyloop.py), with the same kernels.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ import numpy as np
 from numba import types
 
 from . import kernels
+from .kernels import _maximum
 from .tables import noise_streams
 
 CHUNK = 512  # steps between two looks at whether every run has left
@@ -72,8 +74,52 @@ def _step_rows(rule, theta, g, t, hp, state, sigma, eff, mom, out):
         _k11(theta, g, t, hp, state, sigma, eff, mom, out)
 
 
+# ReduceLROnPlateau, per row: its settings and state as rows of one float array (counts are
+# small integers, exact in float64). schedules.PlateauTracker is the same arithmetic on arrays.
+(PL_ON, PL_MIN, PL_REL, PL_FACTOR, PL_PATIENCE, PL_THRESHOLD, PL_COOLDOWN, PL_MIN_LR, PL_EPS,
+ PL_LR, PL_BEST, PL_BAD, PL_COOLING) = range(13)
+PLATEAU_ROWS = 13
+
+
+@kernels.jit
+def _learn(p, i, metric):
+    """One ReduceLROnPlateau.step(metric) for row i of p; returns the lr of the next step."""
+    best, threshold = p[PL_BEST, i], p[PL_THRESHOLD, i]
+    if p[PL_MIN, i] != 0:
+        better = metric < best * (1 - threshold) if p[PL_REL, i] != 0 else metric < best - threshold
+    else:
+        better = metric > best * (threshold + 1) if p[PL_REL, i] != 0 else metric > best + threshold
+    if better:
+        p[PL_BEST, i], p[PL_BAD, i] = metric, 0.0
+    else:
+        p[PL_BAD, i] += 1
+    if p[PL_COOLING, i] > 0:
+        p[PL_COOLING, i] -= 1
+        p[PL_BAD, i] = 0.0
+    if p[PL_BAD, i] > p[PL_PATIENCE, i]:
+        lr = p[PL_LR, i]
+        new = _maximum(lr * p[PL_FACTOR, i], p[PL_MIN_LR, i])
+        if lr - new > p[PL_EPS, i]:
+            p[PL_LR, i] = new
+        p[PL_COOLING, i], p[PL_BAD, i] = p[PL_COOLDOWN, i], 0.0
+    return p[PL_LR, i]
+
+
+def plateau_rows(specs, tables) -> np.ndarray:
+    """The (PLATEAU_ROWS, R) settings and starting state of the rows that learn their lr."""
+    p = np.zeros((PLATEAU_ROWS, len(specs)))
+    for i in tables.plateau_rows:
+        s = specs[i].schedule_params
+        p[PL_ON, i], p[PL_MIN, i], p[PL_REL, i] = 1.0, s["mode"] == "min", s["threshold_mode"] == "rel"
+        p[PL_FACTOR, i], p[PL_PATIENCE, i], p[PL_THRESHOLD, i] = s["factor"], s["patience"], s["threshold"]
+        p[PL_COOLDOWN, i], p[PL_MIN_LR, i], p[PL_EPS, i] = s["cooldown"], s["min_lr"], s["eps"]
+        p[PL_LR, i] = float(specs[i].params["lr"])
+        p[PL_BEST, i] = np.inf if s["mode"] == "min" else -np.inf
+    return p
+
+
 def _run(point, kind, n, bound, groups, hp, state, lr_tables, lr_row, mom_tables, mom_row, cycled_row,
-         noise, noise_row, clip_kind, clip_max, points, loss, grads, sigma, eff, mom, full, bad_at):
+         noise, noise_row, clip_kind, clip_max, points, loss, grads, sigma, eff, mom, full, bad_at, plateau, learned):
     """The loop (see the module's docstring). Arrays, R rows:
     groups (G, 3): kernel index (RULE_ID), first row, end row; hp (K, R) and state (S, R, 2): each
     group's kernels.pack, stacked; lr_tables (U, n) with lr_row (R,) the table of each row;
@@ -83,7 +129,9 @@ def _run(point, kind, n, bound, groups, hp, state, lr_tables, lr_row, mom_tables
     grads, sigma, eff, mom (n, R, 2) when full, else (1, R, 2) scratch; they need no initial
     value: what the loop does not reach is set to NaN. bad_at (R,) receives each row's first point
     index whose coordinates are past `bound` or not finite, or whose loss (or recorded gradient,
-    when full) is not finite; −1 for none. Returns the steps taken."""
+    when full) is not finite; −1 for none. plateau (PLATEAU_ROWS, R): ReduceLROnPlateau's settings
+    and state for the rows with PL_ON = 1 (their η_t is learned, not read from a table), and
+    learned (n, R): the η_t they used (a (1, R) scratch when no row learns). Returns the steps taken."""
     R = points.shape[1]
     # The kernels work on (R, 2) scratch arrays made once, copied into the records number by
     # number: a view of a record array per step and kernel costs a reference count each way,
@@ -91,6 +139,7 @@ def _run(point, kind, n, bound, groups, hp, state, lr_tables, lr_row, mom_tables
     theta, g, out = points[0].copy(), np.empty((R, 2)), np.empty((R, 2))
     sig, ratio, mo = np.full((R, 2), np.nan), np.full((R, 2), np.nan), np.full((R, 2), np.nan)
     whole = groups.shape[0] == 1
+    learning = plateau.shape[1] == R
     bad_at[:] = -1
     for t in range(n + 1):
         for i in range(R):
@@ -119,7 +168,10 @@ def _run(point, kind, n, bound, groups, hp, state, lr_tables, lr_row, mom_tables
                         g[i, c] = clip_max[i]
             if full and bad_at[i] < 0 and not (abs(g[i, 0]) < math.inf and abs(g[i, 1]) < math.inf):
                 bad_at[i] = t
-            hp[0, i] = lr_tables[lr_row[i], t]
+            if learning and plateau[PL_ON, i] != 0:
+                hp[0, i] = plateau[PL_LR, i]
+            else:
+                hp[0, i] = lr_tables[lr_row[i], t]
             if mom_row[i] >= 0:
                 hp[cycled_row[i], i] = mom_tables[mom_row[i], t]
         if whole:
@@ -129,6 +181,10 @@ def _run(point, kind, n, bound, groups, hp, state, lr_tables, lr_row, mom_tables
                 lo, hi = groups[j, 1], groups[j, 2]
                 _step_rows(groups[j, 0], theta[lo:hi], g[lo:hi], t + 1, hp[:, lo:hi], state[:, lo:hi],
                            sig[lo:hi], ratio[lo:hi], mo[lo:hi], out[lo:hi])
+        if learning and t + 1 < n:  # as torch: sched.step(loss) after opt.step(), the metric is θ_t's loss
+            for i in range(R):
+                if plateau[PL_ON, i] != 0:
+                    learned[t + 1, i] = _learn(plateau, i, loss[t, i])
         k = t if full else 0
         inside = False
         for i in range(R):
@@ -183,7 +239,7 @@ _compiled: dict = {}
 F8, I8 = types.float64, types.int64
 _ARGS = (I8, I8, F8, I8[:, ::1], F8[:, ::1], F8[:, :, ::1], F8[:, ::1], I8[::1], F8[:, ::1], I8[::1], I8[::1],
          F8[:, :, ::1], I8[::1], I8[::1], F8[::1], F8[:, :, ::1], F8[:, ::1], F8[:, :, ::1], F8[:, :, ::1],
-         F8[:, :, ::1], F8[:, :, ::1], types.boolean, I8[::1])
+         F8[:, :, ::1], F8[:, :, ::1], types.boolean, I8[::1], F8[:, ::1], F8[:, ::1])
 
 
 def compiled_loop(point):
@@ -201,14 +257,14 @@ def compiled_loop(point):
 
 
 def run_loop(point, kind, n, bound, groups, hp, state, lr_tables, lr_row, mom_tables, mom_row, cycled_row,
-             noise, noise_row, clip_kind, clip_max, points, loss, grads, sigma, eff, mom, full, bad_at) -> int:
+             noise, noise_row, clip_kind, clip_max, points, loss, grads, sigma, eff, mom, full, bad_at, plateau, learned) -> int:
     """_run, compiled for point's type, with every array made the exact type it was compiled for."""
     loop = compiled_loop(point)
     c = np.ascontiguousarray
     i8 = lambda a: np.ascontiguousarray(a, dtype=np.int64)
     return loop(point, int(kind), int(n), float(bound), i8(groups), c(hp), c(state), c(lr_tables), i8(lr_row),
                 c(mom_tables), i8(mom_row), i8(cycled_row), c(noise), i8(noise_row), i8(clip_kind), c(clip_max, dtype=float),
-                points, loss, grads, sigma, eff, mom, bool(full), bad_at)
+                points, loss, grads, sigma, eff, mom, bool(full), bad_at, c(plateau), learned)
 
 
 def run_compiled(point, groups, specs, tables, n, bound, theta, records) -> np.ndarray:
@@ -223,7 +279,7 @@ def run_compiled(point, groups, specs, tables, n, bound, theta, records) -> np.n
     lr_row = [table.setdefault(k, len(table)) for k in keys]
     lrs = np.empty((len(table), n))
     for k, u in table.items():
-        lrs[u] = tables.lrs[k]
+        lrs[u] = 0.0 if tables.lrs[k] is None else tables.lrs[k]  # None: learned (ReduceLROnPlateau)
     cycled = {k: i for i, k in enumerate(k for k in dict.fromkeys(keys) if tables.moms[k] is not None)}
     moms = np.empty((len(cycled), n))
     for k, u in cycled.items():
@@ -246,6 +302,10 @@ def run_compiled(point, groups, specs, tables, n, bound, theta, records) -> np.n
         step_records = [np.empty((1, R, 2)) for _ in range(4)]
     records.points[0] = theta
     first_bad = np.empty(R, dtype=np.int64)
+    learning = tables.plateau is not None
+    plateau = plateau_rows(specs, tables) if learning else np.zeros((PLATEAU_ROWS, 0))
+    learned = tables.live.reshape(n, R) if learning else np.zeros((1, R))  # a view: ScheduleTables.lr reads it
     run_loop(point[0], point[1], n, bound, np.array(rules), hp, state, lrs, lr_row, moms, mom_row, cycled_row,
-             noise, noise_row, clip_kind, clip_max, records.points, records.loss, *step_records, records.full, first_bad)
+             noise, noise_row, clip_kind, clip_max, records.points, records.loss, *step_records, records.full, first_bad,
+             plateau, learned)
     return first_bad

@@ -1,6 +1,5 @@
-"""The step loop in Python, for what the compiled loop (loop.py) does not do: ReduceLROnPlateau
-(its η comes from the losses), observers (fate maps and sweeps watch every step) and typed
-formulas (a NumPy objective). With numba it calls the same compiled kernels per step; without,
+"""The step loop in Python, for what the compiled loop (loop.py) does not do: observers (fate
+maps and sweeps watch every step) and typed formulas (a NumPy objective). With numba it calls the same compiled kernels per step; without,
 the NumPy rules."""
 from __future__ import annotations
 

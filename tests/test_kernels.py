@@ -147,8 +147,8 @@ def test_ackley_tip_has_a_zero_gradient_when_compiled():
 
 
 def test_the_whole_step_loop_is_compiled_for_a_built_in_surface(monkeypatch):
-    """Per-row learning rates and schedules, cycled momentum and β1, noise streams, both clips
-    and a diverging run, stepped by optimizers/loop.py (the Python loops are made to fail), give
+    """Per-row learning rates and schedules, cycled momentum and β1, ReduceLROnPlateau (three
+    settings), noise streams, both clips and a diverging run, stepped by optimizers/loop.py (the Python loops are made to fail), give
     the NumPy rules' bits."""
     import optimizers.engine as engine
     s = get_surface("rosenbrock")
@@ -160,6 +160,13 @@ def test_the_whole_step_loop_is_compiled_for_a_built_in_surface(monkeypatch):
                  schedule_params=SCHEDULES["CosineAnnealingLR"].validate({"T_max": 100}, 300)),
              run("SGD", {"lr": 0.05}),  # diverges
              run("NAdam", {"lr": 0.01}), run("Lion", {"lr": 1e-3}), run("Rprop", {"lr": 0.01})]
+    plateau = SCHEDULES["ReduceLROnPlateau"]
+    runs += [run("SGD", {"lr": 2e-3, "momentum": 0.9}, schedule="ReduceLROnPlateau",  # learns η from the loss
+                 schedule_params=plateau.validate({"patience": 3, "cooldown": 2, "factor": 0.5}, 300)),
+             run("Adam", {"lr": 0.05}, schedule="ReduceLROnPlateau",
+                 schedule_params=plateau.validate({"patience": 0, "threshold_mode": "abs", "threshold": 0.01}, 300)),
+             run("RMSprop", {"lr": 0.01}, schedule="ReduceLROnPlateau",
+                 schedule_params=plateau.validate({"mode": "max", "patience": 5, "min_lr": 1e-4}, 300))]
     reference = {rec: simulate(s.objective, runs, 300, compiled=False, record=rec) for rec in ("full", "path")}
 
     def refuse(*args, **kw):
@@ -169,6 +176,7 @@ def test_the_whole_step_loop_is_compiled_for_a_built_in_surface(monkeypatch):
     for rec, expected in reference.items():
         got = simulate(s.objective, runs, 300, compiled=True, record=rec)
         assert got[7].diverged_at is not None
+        assert all(len(set(r.lr)) >= 2 for r in got[-3:])  # each plateau row did cut its lr
         same(got, expected)
 
 
