@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from pathlib import Path
 
 import numba
@@ -235,6 +236,7 @@ def _keyed_to_the_kernels() -> None:
 _keyed_to_the_kernels()
 _loop = numba.njit(cache=True, nogil=True)(_run)
 _compiled: dict = {}
+_compiling = threading.Lock()
 
 F8, I8 = types.float64, types.int64
 _ARGS = (I8, I8, F8, I8[:, ::1], F8[:, ::1], F8[:, :, ::1], F8[:, ::1], I8[::1], F8[:, ::1], I8[::1], I8[::1],
@@ -246,12 +248,21 @@ def compiled_loop(point):
     """The loop for objectives of `point`'s type (a numba function with one declared signature),
     compiled now or loaded from numba's cache."""
     (sig,) = point.nopython_signatures
+    with _compiling:  # the server's warm-up thread and a first page may ask at once
+        return _compile_for(sig)
+
+
+def _compile_for(sig):
     if sig not in _compiled:
-        _loop.compile(I8(types.FunctionType(sig), *_ARGS))
-        # Only the declared overloads from now on: a call with `point` itself then converts it
-        # to the function type (cached) instead of compiling anew for this very dispatcher
-        # (a type that numba's cache cannot key: 3.4 s in every new process).
-        _loop.disable_compile()  # (compile() itself still works for a new point type)
+        _loop.disable_compile(False)
+        try:
+            _loop.compile(I8(types.FunctionType(sig), *_ARGS))
+        finally:
+            # Only the declared overloads at call time: a call with `point` itself then converts
+            # it to the function type (cached) instead of compiling anew for this very dispatcher
+            # (a type that numba's cache cannot key: 3.4 s in every new process).
+            if _loop.signatures:
+                _loop.disable_compile()
         _compiled[sig] = _loop
     return _compiled[sig]
 

@@ -190,3 +190,28 @@ def test_the_compiled_loop_stops_when_every_run_has_left_and_leaves_nan_behind(r
     a, b = both(s.objective, runs, 1500, record=record)
     assert all(r.diverged_at is not None and r.diverged_at < 512 for r in a)
     same(a, b)
+
+
+def test_the_compiled_loop_is_safe_to_ask_for_from_many_threads_at_once():
+    """The server's warm-up thread and a first page may both ask for the loop: numba refuses to
+    compile while compilation is disabled, so the asking is serialised (it raised without that)."""
+    import threading
+
+    from optimizers import loop
+    from surfaces.compiled import point
+    loop.compiled_loop(point)
+    errors = []
+
+    def ask():
+        for _ in range(200):
+            loop._compiled.clear()  # as in a new process: each ask goes through compile()
+            try:
+                loop.compiled_loop(point)
+            except Exception as e:  # noqa: BLE001 (any failure is the finding)
+                errors.append(e)
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and point.nopython_signatures[0] in loop._compiled
