@@ -9,7 +9,8 @@ process together, sampled every 0.2 s; "settled" is after every session has clos
 worker has stopped (ui/jobs.py IDLE).
 
 Cases: a hostile share link (294 characters that inflate to a quote and 99,999 escaped quotes,
-the input that once froze the server for minutes); the largest run the page allows (8 rules ×
+the input that once froze the server for minutes); a hostile file of the same kind just under the
+1 MB upload limit, uploaded from Chromium; the largest run the page allows (8 rules ×
 100,000 steps, one with 25 noise seeds: 3,200,000 run-steps); three tabs of it at once (each
 its own learning rate: no cache hit); the largest fate map (200 × 200 starts × 5,000 steps); the
 largest sweep (60 × 60 × 5,000); the largest GIF (300 frames).
@@ -53,6 +54,29 @@ def study(section: str, settings: dict, steps: int = 200) -> str:
 
 
 HOSTILE = "s=" + base64.urlsafe_b64encode(zlib.compress(b'"' + b'\\"' * 99_999, 9)).decode().rstrip("=")
+
+
+def hostile_upload(url: str) -> None:
+    """Chromium uploads a file just under the page's size limit: a quote and ~500,000 escaped
+    quotes (the input that once held the nesting check, and the server, for most of an hour at
+    1 MB), and waits for the page to refuse it."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    from experiments.scenario import MAX_FILE_BYTES
+    from harness.browser import launch, wait_for_map
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+        path = Path(folder) / "hostile.json"
+        path.write_bytes(b'"' + b'\\"' * ((MAX_FILE_BYTES - 1) // 2))
+        browser = launch(p)
+        page = browser.new_page()
+        page.goto(url)
+        wait_for_map(page)
+        page.get_by_text("Share, save, load").click()
+        page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(str(path))
+        page.get_by_text("That file is not a valid scenario", exact=False).wait_for(timeout=120_000)
+        browser.close()
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -143,6 +167,7 @@ async def case(url: str, heavy) -> tuple[float, float]:
 def main():
     cases = [
         ("hostile link (294 characters)", lambda url: visit(url, HOSTILE)),
+        ("hostile upload (1 MB, in Chromium)", lambda url: asyncio.to_thread(hostile_upload, url)),
         ("largest run (3,200,000 run-steps)", lambda url: visit(url, largest_run(0.01))),
         ("three tabs of it at once", lambda url: asyncio.gather(*(visit(url, largest_run(lr)) for lr in (0.002, 0.003, 0.004)))),
         ("largest fate map (200² × 5,000)", lambda url: visit(url, study("map", {"cells": 200, "steps": 5000}))),

@@ -108,17 +108,23 @@ class KernelGroup:
         self.kernel(theta[r], g[r], t + 1, hp, self.state, sigma[r], eff[r], mom[r], out[r])
 
 
-def order_by_rule(runs) -> list[int]:
-    """The runs' order with the runs of one rule (and the same boolean options) side by side."""
-    rank = {name: i for i, name in enumerate(OPTIMIZERS)}
+def rule_keys(runs) -> list[tuple]:
+    """Per run, what decides its group: the optimizer and its boolean options (groups_by).
+    Computed once per distinct params dict (a map's 40,000 starts share one)."""
     memo = {}
 
-    def group_key(r):  # computed once per distinct params dict (a map's 40,000 starts share one)
+    def key(r):
         ident = (r.optimizer, id(r.params))
         if ident not in memo:
             memo[ident] = (r.optimizer, tuple(r.params.get(k) for k in OPTIMIZERS[r.optimizer].groups_by))
         return memo[ident]
-    keys = [group_key(r) for r in runs]
+    return [key(r) for r in runs]
+
+
+def order_by_rule(runs) -> list[int]:
+    """The runs' order with the runs of one rule (and the same boolean options) side by side."""
+    rank = {name: i for i, name in enumerate(OPTIMIZERS)}
+    keys = rule_keys(runs)
     sort_keys = {k: (rank[k[0]], str(k)) for k in set(keys)}
     return sorted(range(len(runs)), key=lambda i: sort_keys[keys[i]])
 
@@ -128,9 +134,9 @@ def make_groups(specs, theta, tables, kernels, sources: bool = True) -> list:
     sources=False: the compiled loop reads the schedule tables itself (no per-group sources)."""
     R, n = len(specs), tables.n
     groups, lo = [], 0
-    key = lambda i: (specs[i].optimizer, tuple(specs[i].params.get(k) for k in OPTIMIZERS[specs[i].optimizer].groups_by))
+    keys = rule_keys(specs)
     for hi in range(1, R + 1):
-        if hi < R and (specs[hi].params is specs[lo].params or key(hi) == key(lo)):
+        if hi < R and keys[hi] == keys[lo]:
             continue
         cycled = tables.cycled(lo, hi)
         lr_source = mom_source = None
