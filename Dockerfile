@@ -25,7 +25,7 @@ ENV NUMBA_CACHE_DIR=/var/cache/descent-lab
 RUN useradd --system --no-create-home --uid 10001 descent \
     && mkdir -p "$NUMBA_CACHE_DIR" && chown descent "$NUMBA_CACHE_DIR"
 USER descent
-RUN python -c "import optimizers.kernels as k, optimizers.loop as l, surfaces.compiled as s; k.compile_all(); s.compile_all(); l.compiled_loop(s.point)"
+RUN python -c "import optimizers.groups as g, optimizers.loop as l, surfaces.compiled as s; g.compile_all(); s.compile_all(); l.compiled_loop(s.point)"
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

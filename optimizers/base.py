@@ -1,57 +1,67 @@
-"""The optimizer interface shared by every update rule.
+"""What every update rule declares, and the one signature its arithmetic has.
 
 Spine (the lecture's formula): θ_t = θ_{t−1} − (η_t / σ_t) · m_t
   η_t  the learning rate of step t (the schedule's value),
   σ_t  the per-coordinate normaliser (1 for plain SGD),
   m_t  the direction: the gradient, or a momentum average of gradients.
-Each rule returns, besides the new point, its σ_t, its effective step size η_t/σ_t and its m_t,
-so that the page can show *why* a step is long or short.
 
-An Optimizer object steps a *group* of runs at once: every state and hyperparameter is either a
-Python float (all runs agree) or a (runs, 1) array (one value per run), and the arithmetic is the
-same NumPy code for both.
+A rule is a class that holds its metadata (name, hyperparameters with torch's names, defaults and
+ranges, the formula, its state) and its arithmetic, `kernel`, written once, one number at a time
+(optimizers/jit.py: compiled with numba, or plain Python). The kernel steps a group of runs:
+
+    kernel(theta, g, t, hp, state, sigma, eff, mom, out)
+  theta, g   (rows, 2): the runs' points θ_{t−1} and gradients g_t; t counts from 1
+  hp         (rows,) records of hyperparameters, by name: hp[r].lr is this step's η_t (the engine
+             writes it, and a cycled momentum / β1, before each call); hp[r].beta1, … are the
+             rule's settings, a pair such as betas split into its named halves (`pairs`)
+  state      (rows, 2) records of the rule's state, by name (`state`), updated in place
+  sigma, eff, mom   (rows, 2): σ_t, η_t/σ_t and m_t of this step, written where the rule has them
+  out        (rows, 2): the new points θ_t
+Each rule reports σ_t and m_t where it has them, so that the page can show *why* a step is long
+or short; the hp and state records hold every rule's fields (registry.HYPER, registry.STATE), so
+that one compiled loop steps any mix of rules.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any, ClassVar
 
-import numpy as np
+from .jit import jit
+from .params import Param, check_params
 
-from .params import Param, ValidationError, check_params
 
-
-@dataclass(slots=True)
-class Step:
-    theta: np.ndarray  # the new point, (runs, 2)
-    sigma: Any = None  # σ_t per coordinate, or None where the rule has no normaliser
-    effective_lr: Any = None  # η_t / σ_t per coordinate (or the scalar η_t)
-    momentum: Any = None  # m_t where the rule keeps one
-    # Instead of effective_lr, a rule with a σ may give only the numerator (η_t, or η_t/(1−β1^t)):
-    # the engine then divides scale/σ for all steps at once (0 where σ = 0), one NumPy call
-    # fewer per step on the hot path.
-    scale: Any = None
+def rule_kernel(function):
+    """Declares a rule's arithmetic (the signature above): compiled, and callable from the class."""
+    return staticmethod(jit(function))
 
 
 class Optimizer:
     name: ClassVar[str]
     params: ClassVar[dict[str, Param]]
+    # Tuple parameters are split into named scalars, e.g. betas → beta1, beta2.
+    pairs: ClassVar[dict[str, tuple[str, str]]] = {}
+    # Settings a variant fixes (AdamW is Adam with decoupled weight decay).
+    fixed: ClassVar[dict[str, Any]] = {}
+    # The state, by name, and where it starts: a number, or the name of a hyperparameter.
+    state: ClassVar[dict[str, float | str]] = {}
+    has_sigma: ClassVar[bool] = False  # whether σ_t is recorded
+    has_momentum: ClassVar[bool] = False  # whether m_t is recorded
     # Which hyperparameter OneCycleLR / CyclicLR cycle ("momentum" or "betas"), as torch looks
     # it up in optimizer.defaults; None: cycle_momentum=True is an error, as in torch.
     cycles: ClassVar[str | None] = None
     # Boolean options that change the code path: runs that differ in them step in separate groups.
     groups_by: ClassVar[tuple[str, ...]] = ()
-    # Tuple parameters are split into named scalars, e.g. betas → beta1, beta2.
-    pairs: ClassVar[dict[str, tuple[str, str]]] = {}
     source: ClassVar[str] = "torch.optim"  # or "lecture", "optax"
     formula: ClassVar[str] = ""  # LaTeX of the update, for the page
 
-    def __init__(self, settings: list[dict], theta0: np.ndarray, cycled: bool = False):
-        self.h = _stack(settings, self.pairs)
-        self.cycled = cycled
-        self.s = SimpleNamespace()
-        self.init(theta0)
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "params" in cls.__dict__ and cls.__doc__:  # every hyperparameter's meaning, from its Param
+            lines = [f"    {name} = {p.default!r}: {p.doc}" for name, p in cls.params.items()]
+            cls.__doc__ = cls.__doc__.rstrip() + "\n\n    Hyperparameters (name = default: meaning):\n" + "\n".join(lines) + "\n"
+
+    @staticmethod
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        raise NotImplementedError
 
     @classmethod
     def validate(cls, given: dict | None) -> dict:
@@ -67,32 +77,29 @@ class Optimizer:
     def cycled_attribute(cls) -> str | None:
         return {"momentum": "momentum", "betas": "beta1"}.get(cls.cycles)
 
-    def init(self, theta: np.ndarray) -> None:
-        raise NotImplementedError
+    @classmethod
+    def hyper(cls) -> tuple[str, ...]:
+        """The names of the hyperparameter fields the kernel reads, after the lr."""
+        names = []
+        for key in list(cls.params) + list(cls.fixed):
+            names += cls.pairs.get(key, (key,))
+        return tuple(n for n in names if n != "lr")
 
-    def update(self, theta: np.ndarray, g: np.ndarray, lr, t: int) -> Step:
-        """One step for every run in the group. `lr` is η_t (float or (runs, 1)); t counts from 1."""
-        raise NotImplementedError
+    @classmethod
+    def columns(cls, settings: list[dict]) -> dict[str, list]:
+        """Each hyperparameter field's values, one per run (pairs split, fixed settings added)."""
+        out: dict[str, list] = {}
+        for key in list(cls.params) + list(cls.fixed):
+            values = [cls.fixed[key] if key in cls.fixed else s[key] for s in settings]
+            halves = cls.pairs.get(key)
+            if halves:
+                for i, half in enumerate(halves):
+                    out[half] = [v[i] for v in values]
+            else:
+                out[key] = values
+        return out
 
-
-def _stack(settings: list[dict], pairs: dict[str, tuple[str, str]]) -> SimpleNamespace:
-    h = SimpleNamespace()
-    for key in settings[0]:
-        values = [s[key] for s in settings]
-        names = pairs.get(key)
-        if names:
-            for i, name in enumerate(names):
-                setattr(h, name, _column([v[i] for v in values]))
-        else:
-            setattr(h, key, _column(values))
-    return h
-
-
-def _column(values: list):
-    """One Python scalar when all runs agree, else a (runs, 1) float array."""
-    first = values[0]
-    if all(v == first for v in values):
-        return float(first) if isinstance(first, (int, float)) and not isinstance(first, bool) else first
-    if isinstance(first, bool):
-        raise ValidationError("runs that differ in a boolean option must be stepped in separate groups")
-    return np.asarray(values, dtype=float)[:, None]
+    @classmethod
+    def records_momentum(cls, settings: list[dict], cycled: bool) -> bool:
+        """Whether m_t is recorded for these runs (SGD and RMSprop: only when momentum is used)."""
+        return cls.has_momentum

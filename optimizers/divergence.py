@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+CHUNK = 512  # steps between two looks of a loop at whether every run has left (then it stops)
 REASONS = {  # why a run stopped: templates the page translates (i18n)
     "start": "the start point {where} is outside the finite region of the surface",
     "nonfinite": "step {t} left the finite numbers ({where}): the run diverged",

@@ -10,10 +10,10 @@ finite, or that is out of bounds. Its record keeps the k finite points before it
 
 `simulate` is the recipe; each part does one thing:
     runs.py        RunSpec (a run's settings), RunResult (what it leaves), Records (all runs' records)
-    groups.py      the runs of one rule side by side, and a group's packed settings or NumPy rule
+    groups.py      the runs of one rule side by side, their settings and state packed for its kernel
     tables.py      each run's η_t (and cycled momentum / β1) from its schedule; gradient noise and clipping
     loop.py        the whole step loop compiled (for a compiled objective and no observer)
-    pyloop.py      the step loop in Python, for the rest
+    pyloop.py      the step loop in Python, for the rest, calling the same kernels
     divergence.py  where and why a run left the finite world
 """
 from __future__ import annotations
@@ -23,13 +23,13 @@ from collections.abc import Callable
 import numpy as np
 
 from .divergence import REASONS, find_divergence
-from .groups import load_kernels, make_groups, order_by_rule
-from .pyloop import kernels_loop, numpy_rules_loop
+from .groups import make_groups, order_by_rule, use_compiled
+from .pyloop import python_loop
 from .runs import DEFAULT_BOUND, FinalState, Records, RunResult, RunSpec
-from .tables import ScheduleTables, gradient_transform
+from .tables import GradientNoise, ScheduleTables
 
 Objective = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-__all__ = ["DEFAULT_BOUND", "REASONS", "FinalState", "RunResult", "RunSpec", "load_kernels", "simulate"]
+__all__ = ["DEFAULT_BOUND", "REASONS", "FinalState", "RunResult", "RunSpec", "simulate"]
 
 
 def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float = DEFAULT_BOUND,
@@ -39,29 +39,30 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
     theta, loss)` is called at every point instead, rows in the caller's order, and the result is
     a FinalState. Rows are the runs; each may clip and add noise to its gradient (RunSpec).
 
-    compiled: step with the numba kernels (None: when numba is installed; False: the NumPy rules).
-    Both give the same numbers. An objective with an `into(theta, f_out, g_out)` attribute (the
-    built-in surfaces: surfaces/compiled.py) is then evaluated in place, without NumPy calls."""
-    kernels = load_kernels(compiled)
+    compiled: the rules compiled with numba (None: when numba is installed; False: the same
+    kernels as plain Python, slow). Both give the same numbers. An objective with a compiled
+    `point` (the built-in surfaces: surfaces/compiled.py) is stepped by the compiled loop; one
+    with `into(theta, f_out, g_out)` is evaluated in place, without NumPy calls."""
+    compiled = use_compiled(compiled)
     R, n = len(runs), int(steps)
     order = order_by_rule(runs)  # runs of one rule side by side: each group is a slice of rows
     specs = [runs[i] for i in order]
     inverse = slice(None) if order == list(range(R)) else np.argsort(order)  # caller's row i is our row inverse[i]
     theta = np.array([s.start for s in specs], dtype=float).reshape(R, 2)
     tables = ScheduleTables(specs, n)
-    point = getattr(objective, "point", None) if kernels is not None else None
+    point = getattr(objective, "point", None) if compiled else None
     # The whole loop compiled (optimizers/loop.py) for a compiled objective; else a loop in
-    # Python (pyloop.py), calling the same kernels (or the NumPy rules without numba).
+    # Python (pyloop.py), calling the same kernels.
     in_loop = point is not None and record != "final" and observe is None
-    groups = make_groups(specs, theta, tables, kernels, sources=not in_loop)
+    groups = make_groups(specs, tables, compiled, sources=not in_loop)
+    noise = GradientNoise(specs, n)
     records = Records(n, R, record, filled=not in_loop)
     if in_loop:
         from .loop import run_compiled
-        first_bad = run_compiled(point, groups, specs, tables, n, bound, theta, records)
+        first_bad = run_compiled(point, groups, noise, tables, n, bound, theta, records)
     else:
-        loop = kernels_loop if kernels is not None else numpy_rules_loop
-        theta, f = loop(objective, groups, theta, n, bound, *records.arrays(), gradient_transform(specs, n), observe,
-                        inverse, tables.plateau, tables.plateau_rows, tables.live)
+        theta, f = python_loop(objective, groups, theta, n, bound, *records.arrays(), noise, observe, inverse,
+                               tables.plateau, tables.live)
         first_bad = None
     if record == "final":
         return FinalState(theta[inverse], f[inverse])

@@ -1,10 +1,9 @@
 """Optimizers that torch.optim does not have, with the semantics of the library that does."""
 from __future__ import annotations
 
-import numpy as np
-
-from .base import Optimizer, Step
+from .base import Optimizer, rule_kernel
 from .params import Param, nonneg
+from .pieces import sign
 
 
 class Lion(Optimizer):
@@ -22,18 +21,22 @@ class Lion(Optimizer):
               "weight_decay": nonneg(1e-3, "decoupled weight decay λ")}
     pairs = {"betas": ("beta1", "beta2")}
     cycles = "betas"
+    state = {"m": 0.0}
+    has_momentum = True
     source = "optax"
     formula = r"\theta_t = \theta_{t-1} - \eta_t\,\big(\operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1)g_t) + \lambda\theta_{t-1}\big)"
 
-    def init(self, theta):
-        self.s.m = np.zeros_like(theta)
-
-    def update(self, theta, g, lr, t):
-        h, s = self.h, self.s
-        direction = np.sign((1.0 - h.beta1) * g + h.beta1 * s.m)
-        theta = theta + (-lr) * (direction + h.weight_decay * theta)
-        s.m = (1.0 - h.beta2) * g + h.beta2 * s.m
-        return Step(theta, effective_lr=lr + 0 * theta, momentum=s.m)
+    @rule_kernel
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        for r, h in enumerate(hp):
+            for c in range(2):
+                s = state[r, c]
+                th, gi = theta[r, c], g[r, c]
+                direction = sign((1.0 - h.beta1) * gi + h.beta1 * s.m)
+                out[r, c] = th + (-h.lr) * (direction + h.weight_decay * th)
+                s.m = (1.0 - h.beta2) * gi + h.beta2 * s.m
+                eff[r, c] = h.lr
+                mom[r, c] = s.m
 
 
 EXTRA_OPTIMIZERS = [Lion]

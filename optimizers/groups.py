@@ -1,110 +1,60 @@
-"""Runs that share an update rule step together: a group is a slice of rows [lo, hi).
-
-KernelGroup steps with the rule's compiled kernel (optimizers/kernels.py) and is what the
-compiled loop reads its packed settings from; NumpyRulesGroup steps with the NumPy rule (no numba).
-"""
+"""Runs that share an update rule step together: a group is a slice of rows [lo, hi), with its
+hyperparameters and state packed as records (registry.HYPER, registry.STATE) for the rule's kernel."""
 from __future__ import annotations
 
 import numpy as np
 
-from .registry import OPTIMIZERS
-from .tables import flat, per_step
-
-CHUNK = 512  # steps kept in Python lists before they are copied into the record arrays
-
-
-def load_kernels(required: bool | None = None):
-    """optimizers.kernels, or None: when `required` is False, or None and numba is missing."""
-    if required is False:
-        return None
-    try:
-        from . import kernels
-    except (ImportError, RuntimeError, OSError):  # no numba, or no writable cache (NUMBA_CACHE_DIR)
-        if required:
-            raise
-        return None
-    return kernels
+from .jit import AVAILABLE, plain
+from .registry import HYPER, OPTIMIZERS, STATE
+from .tables import per_step
 
 
-class NumpyRulesGroup:
-    """Runs that share one update rule (same optimizer and boolean options): rows [lo, hi).
-
-    Its per-step records (σ, η/σ or its numerator, m) are kept as lists of the arrays the rule
-    returned (appending costs ~30 ns, a strided write ~500 ns) and flushed in chunks."""
-
-    def __init__(self, cls, lo, hi, specs, theta0, lr_source, mom_source):
-        self.rows, self.lo, self.hi = slice(lo, hi), lo, hi
-        self.opt = cls([s.params for s in specs], theta0[lo:hi], cycled=mom_source is not None)
-        self.lr = lr_source
-        self.momentum = mom_source
-        if mom_source is not None:
-            self.attr = cls.cycled_attribute()
-        self.sigma, self.eff, self.mom = [], [], []
-        self.has_sigma = self.has_mom = self.by_scale = False
-
-    def step(self, theta, g, t):
-        if self.momentum is not None:  # cycled momentum / β1 (OneCycleLR, CyclicLR)
-            setattr(self.opt.h, self.attr, self.momentum[t])
-        # A list of Python floats (all rows agree) or an (n, rows, 1) array: [t] is cheap for both.
-        return self.opt.update(theta, g, self.lr[t], t + 1)
-
-    def keep(self, step, t):
-        if t == 0:  # which quantities the rule reports: known after its first step
-            self.has_sigma, self.has_mom = step.sigma is not None, step.momentum is not None
-            self.by_scale = step.scale is not None
-        if self.has_sigma:
-            self.sigma.append(step.sigma)
-        self.eff.append(step.scale if self.by_scale else step.effective_lr)
-        if self.has_mom:
-            self.mom.append(step.momentum)
-
-    def flush(self, t0, sigma, eff, mom):
-        r, k = self.rows, len(self.eff)
-        if not k:
-            return
-        if self.has_sigma:
-            sigma[t0 : t0 + k, r] = self.sigma
-        block = _as_block(self.eff, k)
-        if self.by_scale:  # η_t/σ_t for the whole chunk in one division, 0 where σ = 0
-            den = sigma[t0 : t0 + k, r]
-            block = np.divide(block, den, out=np.zeros(den.shape), where=den != 0)
-        eff[t0 : t0 + k, r] = block
-        if self.has_mom:
-            mom[t0 : t0 + k, r] = self.mom
-        self.sigma, self.eff, self.mom = [], [], []
+def use_compiled(compiled: bool | None) -> bool:
+    """Whether to step with the compiled kernels: None means when numba is installed."""
+    if compiled and not AVAILABLE:
+        raise ImportError("compiled=True needs numba")
+    return AVAILABLE if compiled is None else bool(compiled)
 
 
-def _as_block(items: list, k: int) -> np.ndarray:
-    """Stack per-step values (Python floats, (rows, 1) or (rows, 2) arrays) as (k, rows|1, 1|2)."""
-    block = np.asarray(items, dtype=float)
-    return block.reshape(k, 1, 1) if block.ndim == 1 else block
+def pack(cls, settings: list[dict], cycled: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The runs' hyperparameter records (rows,) and their starting state (rows, 2), as record
+    arrays: hp[r].beta1, state[r, c].m read the same in a compiled kernel and in plain Python.
+    The lr field is left for the loop to write at every step."""
+    rows = len(settings)
+    hp = np.zeros(rows, HYPER).view(np.recarray)
+    columns = cls.columns(settings)
+    for name, values in columns.items():
+        if name != "lr":
+            hp[name] = np.asarray(values, dtype=float)
+    state = np.zeros((rows, 2), STATE).view(np.recarray)
+    for name, start in cls.state.items():
+        state[name] = (np.asarray(columns[start], dtype=float)[:, None] if isinstance(start, str) else start)
+    return hp, state
 
 
-class KernelGroup:
-    """Runs that share one update rule, stepped by its compiled kernel (optimizers/kernels.py):
-    one call per step that writes the new points and σ, η/σ, m straight into the records."""
+class Group:
+    """The runs of one rule (the same optimizer and boolean options): rows [lo, hi).
 
-    def __init__(self, cls, lo, hi, specs, theta0, lr_source, mom_source, kernels, whole, cycled):
-        # The NumPy rule parses the settings (its .h: floats or per-run columns) and knows
-        # whether momentum is in use; the kernel does the arithmetic. The sources are None when
-        # the compiled loop (optimizers/loop.py) reads the tables itself.
-        opt = cls([s.params for s in specs], theta0[lo:hi], cycled=cycled)
-        lay = kernels.LAYOUT[cls.name]
+    lr_source[t] (and mom_source[t] for a cycled momentum / β1) is this step's value: a list of
+    Python floats when every row agrees, else (rows,) per row. They are None when the compiled loop
+    (optimizers/loop.py) reads the schedule tables itself."""
+
+    def __init__(self, cls, lo, hi, specs, lr_source, mom_source, compiled, whole, cycled):
+        settings = [s.params for s in specs]
+        self.cls, self.lo, self.hi = cls, lo, hi
         self.rows = slice(None) if whole else slice(lo, hi)  # the whole array: no view per call
-        self.lo, self.hi = lo, hi
-        self.kernel = lay.kernel
-        self.hp, self.state = kernels.pack(cls.name, opt.h, hi - lo)
-        self.has_sigma = lay.sigma
-        self.has_mom = lay.momentum and getattr(opt, "has_momentum", True)
-        self.lr, self.momentum, self.cycled = flat(lr_source), flat(mom_source), cycled
-        if cycled:
-            self.cycled_row = 1 + lay.hp.index(cls.cycled_attribute())
+        self.kernel = cls.kernel if compiled else plain(cls.kernel)
+        self.hp, self.state = pack(cls, settings, cycled)
+        self.has_sigma = cls.has_sigma
+        self.has_mom = cls.records_momentum(settings, cycled)
+        self.lr, self.momentum, self.cycled = lr_source, mom_source, cycled
+        self.cycled_field = cls.cycled_attribute() if cycled else None
 
     def step(self, theta, g, t, out, sigma, eff, mom):
         hp, r = self.hp, self.rows
-        hp[0] = self.lr[t]
+        hp.lr = self.lr[t]
         if self.momentum is not None:  # cycled momentum / β1 (OneCycleLR, CyclicLR)
-            hp[self.cycled_row] = self.momentum[t]
+            hp[self.cycled_field] = self.momentum[t]
         self.kernel(theta[r], g[r], t + 1, hp, self.state, sigma[r], eff[r], mom[r], out[r])
 
 
@@ -129,9 +79,9 @@ def order_by_rule(runs) -> list[int]:
     return sorted(range(len(runs)), key=lambda i: sort_keys[keys[i]])
 
 
-def make_groups(specs, theta, tables, kernels, sources: bool = True) -> list:
-    """The groups of `specs` (ordered by order_by_rule): KernelGroup with numba, else NumpyRulesGroup.
-    sources=False: the compiled loop reads the schedule tables itself (no per-group sources)."""
+def make_groups(specs, tables, compiled: bool, sources: bool = True) -> list[Group]:
+    """The groups of `specs` (ordered by order_by_rule). sources=False: the compiled loop reads the
+    schedule tables itself (no per-group sources)."""
     R, n = len(specs), tables.n
     groups, lo = [], 0
     keys = rule_keys(specs)
@@ -139,23 +89,28 @@ def make_groups(specs, theta, tables, kernels, sources: bool = True) -> list:
         if hi < R and keys[hi] == keys[lo]:
             continue
         cycled = tables.cycled(lo, hi)
+        cls = OPTIMIZERS[specs[lo].optimizer]
         lr_source = mom_source = None
         if sources:
-            if tables.plateau is not None and any(lo <= p < hi for p in tables.plateau_rows):
+            if tables.plateau is not None:
                 lr_source = tables.live[:, lo:hi]
             else:
                 lr_source = per_step(tables.keys, tables.lrs, lo, hi, n)
             if cycled:
                 # Rows without a cycling schedule keep their own momentum / β1.
-                attr = OPTIMIZERS[specs[lo].optimizer].cycled_attribute()
+                attr = cls.cycled_attribute()
                 fill = [s.params["betas"][0] if attr == "beta1" else s.params[attr] for s in specs[lo:hi]]
                 mom_source = per_step(tables.keys, tables.moms, lo, hi, n, fill=fill)
-        cls = OPTIMIZERS[specs[lo].optimizer]
-        if kernels is not None:
-            groups.append(KernelGroup(cls, lo, hi, specs[lo:hi], theta, lr_source, mom_source, kernels,
-                                      whole=lo == 0 and hi == R, cycled=cycled))
-        else:
-            groups.append(NumpyRulesGroup(cls, lo, hi, specs[lo:hi], theta, lr_source, mom_source))
+        groups.append(Group(cls, lo, hi, specs[lo:hi], lr_source, mom_source, compiled,
+                            whole=lo == 0 and hi == R, cycled=cycled))
         lo = hi
     return groups
 
+
+def compile_all() -> None:
+    """Compile (or load from numba's cache) every rule's kernel now, e.g. while a server starts
+    or an image is built, rather than on a student's first click (~0.4 s per kernel uncached)."""
+    theta, state = np.zeros((1, 2)), np.zeros((1, 2), STATE).view(np.recarray)
+    hp = np.full(1, 0.5, HYPER).view(np.recarray)  # any valid setting: compiling only needs the types
+    for kernel in dict.fromkeys(cls.kernel for cls in OPTIMIZERS.values()):
+        kernel(theta, theta, 1, hp, state, *np.zeros((3, 1, 2)), np.zeros((1, 2)))

@@ -8,11 +8,11 @@ slides, beside torch's variants so the differences can be seen:
 """
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from .base import Optimizer, Step
+from .base import Optimizer, rule_kernel
 from .params import Param, nonneg
-from .pieces import safe_divide
+from .pieces import ratio
 
 
 class LectureRMS(Optimizer):
@@ -29,13 +29,21 @@ class LectureRMS(Optimizer):
     source = "lecture"
     formula = r"\theta_{t+1} = \theta_t - \frac{\eta}{\sigma_t} g_t,\quad \sigma_t = \sqrt{\frac{1}{t+1}\sum_{i=0}^{t} g_i^2}"
 
-    def init(self, theta):
-        self.s.sum = np.zeros_like(theta)
+    state = {"sum_sq": 0.0}
+    has_sigma = True
 
-    def update(self, theta, g, lr, t):
-        self.s.sum = self.s.sum + g * g
-        sigma = np.sqrt(self.s.sum / t)  # t gradients so far
-        return Step(theta - lr * safe_divide(g, sigma), sigma=sigma, scale=lr)
+    @rule_kernel
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        for r, h in enumerate(hp):
+            lr = h.lr
+            for c in range(2):
+                s = state[r, c]
+                gi = g[r, c]
+                s.sum_sq = s.sum_sq + gi * gi
+                sig = math.sqrt(s.sum_sq / t)  # t gradients so far
+                out[r, c] = theta[r, c] - lr * ratio(gi, sig)
+                sigma[r, c] = sig
+                eff[r, c] = ratio(lr, sig)
 
 
 class LectureRMSProp(Optimizer):
@@ -52,14 +60,21 @@ class LectureRMSProp(Optimizer):
     source = "lecture"
     formula = r"\theta_{t+1} = \theta_t - \frac{\eta}{\sigma_t} g_t,\quad \sigma_t = \sqrt{\alpha\,\sigma_{t-1}^2 + (1-\alpha)\,g_t^2},\ \sigma_0 = |g_0|"
 
-    def init(self, theta):
-        self.s.sq = None
+    state = {"sq": 0.0}
+    has_sigma = True
 
-    def update(self, theta, g, lr, t):
-        g2 = g * g
-        self.s.sq = g2 if self.s.sq is None else self.h.alpha * self.s.sq + (1 - self.h.alpha) * g2
-        sigma = np.sqrt(self.s.sq)
-        return Step(theta - lr * safe_divide(g, sigma), sigma=sigma, scale=lr)
+    @rule_kernel
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        for r, h in enumerate(hp):
+            for c in range(2):
+                s = state[r, c]
+                gi = g[r, c]
+                g2 = gi * gi
+                s.sq = g2 if t == 1 else h.alpha * s.sq + (1 - h.alpha) * g2
+                sig = math.sqrt(s.sq)
+                out[r, c] = theta[r, c] - h.lr * ratio(gi, sig)
+                sigma[r, c] = sig
+                eff[r, c] = ratio(h.lr, sig)
 
 
 LECTURE_OPTIMIZERS = [LectureRMS, LectureRMSProp]

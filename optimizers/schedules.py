@@ -17,7 +17,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from .jit import jit
 from .params import Param, ValidationError, check_params, flag, nonneg, positive
+from .pieces import maximum
 
 STEPS = "defaults to the scenario's number of steps"
 
@@ -446,32 +448,55 @@ def parse_schedule_ref(obj) -> tuple[str, dict]:
     return name, params
 
 
-class PlateauTracker:
-    """ReduceLROnPlateau for a set of runs, vectorised: step(loss) after each update."""
+# ReduceLROnPlateau, per run: its settings and state as rows of one float array (counts are
+# small integers, exact in float64), so that the compiled loop and the Python loop share `learn`.
+(PL_ON, PL_MIN, PL_REL, PL_FACTOR, PL_PATIENCE, PL_THRESHOLD, PL_COOLDOWN, PL_MIN_LR, PL_EPS,
+ PL_LR, PL_BEST, PL_BAD, PL_COOLING) = range(13)
+PLATEAU_ROWS = 13
 
-    def __init__(self, settings: list[dict], base_lrs: np.ndarray):
-        col = lambda k: np.array([s[k] for s in settings])  # noqa: E731
-        self.mode, self.tmode = col("mode"), col("threshold_mode")
-        self.factor, self.patience, self.threshold = col("factor"), col("patience"), col("threshold")
-        self.cooldown, self.min_lr, self.eps = col("cooldown"), col("min_lr"), col("eps")
-        self.lr = base_lrs.astype(float).copy()
-        self.best = np.where(self.mode == "min", np.inf, -np.inf)
-        self.bad = np.zeros(len(settings), int)
-        self.cooling = np.zeros(len(settings), int)
 
-    def step(self, metric: np.ndarray) -> np.ndarray:
-        rel, mn = self.tmode == "rel", self.mode == "min"
-        with np.errstate(invalid="ignore"):
-            better = np.where(mn, np.where(rel, metric < self.best * (1 - self.threshold), metric < self.best - self.threshold),
-                              np.where(rel, metric > self.best * (self.threshold + 1), metric > self.best + self.threshold))
-        self.best = np.where(better, metric, self.best)
-        self.bad = np.where(better, 0, self.bad + 1)
-        cooling = self.cooling > 0
-        self.cooling = np.where(cooling, self.cooling - 1, self.cooling)
-        self.bad = np.where(cooling, 0, self.bad)
-        cut = self.bad > self.patience
-        new = np.maximum(self.lr * self.factor, self.min_lr)
-        self.lr = np.where(cut & (self.lr - new > self.eps), new, self.lr)
-        self.cooling = np.where(cut, self.cooldown, self.cooling)
-        self.bad = np.where(cut, 0, self.bad)
-        return self.lr
+def plateau_state(specs, rows) -> np.ndarray:
+    """The (PLATEAU_ROWS, R) settings and starting state of ReduceLROnPlateau for the runs `rows`
+    of `specs` (RunSpec); the other columns have PL_ON = 0."""
+    p = np.zeros((PLATEAU_ROWS, len(specs)))
+    for i in rows:
+        s = specs[i].schedule_params
+        p[PL_ON, i], p[PL_MIN, i], p[PL_REL, i] = 1.0, s["mode"] == "min", s["threshold_mode"] == "rel"
+        p[PL_FACTOR, i], p[PL_PATIENCE, i], p[PL_THRESHOLD, i] = s["factor"], s["patience"], s["threshold"]
+        p[PL_COOLDOWN, i], p[PL_MIN_LR, i], p[PL_EPS, i] = s["cooldown"], s["min_lr"], s["eps"]
+        p[PL_LR, i] = float(specs[i].params["lr"])
+        p[PL_BEST, i] = np.inf if s["mode"] == "min" else -np.inf
+    return p
+
+
+@jit
+def learn(p, i, metric):
+    """One torch ReduceLROnPlateau.step(metric) for run i of p (plateau_state); returns the lr of
+    the next step."""
+    best, threshold = p[PL_BEST, i], p[PL_THRESHOLD, i]
+    if p[PL_MIN, i] != 0:
+        better = metric < best * (1 - threshold) if p[PL_REL, i] != 0 else metric < best - threshold
+    else:
+        better = metric > best * (threshold + 1) if p[PL_REL, i] != 0 else metric > best + threshold
+    if better:
+        p[PL_BEST, i], p[PL_BAD, i] = metric, 0.0
+    else:
+        p[PL_BAD, i] += 1
+    if p[PL_COOLING, i] > 0:
+        p[PL_COOLING, i] -= 1
+        p[PL_BAD, i] = 0.0
+    if p[PL_BAD, i] > p[PL_PATIENCE, i]:
+        lr = p[PL_LR, i]
+        new = maximum(lr * p[PL_FACTOR, i], p[PL_MIN_LR, i])
+        if lr - new > p[PL_EPS, i]:
+            p[PL_LR, i] = new
+        p[PL_COOLING, i], p[PL_BAD, i] = p[PL_COOLDOWN, i], 0.0
+    return p[PL_LR, i]
+
+
+@jit
+def learn_all(p, metric, lrs):
+    """learn for every run with PL_ON, with its metric[i]; the new lrs go to lrs[i]."""
+    for i in range(p.shape[1]):
+        if p[PL_ON, i] != 0:
+            lrs[i] = learn(p, i, metric[i])

@@ -2,18 +2,22 @@
 cycled momentum or β1) from its schedule, and the gradient noise and clipping of each run."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .jit import jit
 from .runs import RunSpec
-from .schedules import SCHEDULES, PlateauTracker
+from .schedules import SCHEDULES, plateau_state
 
 
 class ScheduleTables:
     """Each run's learning rate η_t for every step, and its cycled momentum or β1 where a schedule
     sets one (OneCycleLR, CyclicLR). Each distinct (schedule, parameters, base lr) is computed
     once: a 200×200 map of starts shares one schedule, and its recursion is a Python loop over the
-    steps. ReduceLROnPlateau learns η from the losses: its rows get one shared (n, R, 1) table,
-    `live`, that the Python loop fills step by step (PlateauTracker)."""
+    steps. ReduceLROnPlateau learns η from the losses: then every row's η_t goes into one (n, R)
+    table, `live`, which the loop fills step by step for the rows that learn (schedules.learn,
+    from `plateau`, their settings and state)."""
 
     def __init__(self, specs: list[RunSpec], n: int):
         self.n = n
@@ -22,18 +26,14 @@ class ScheduleTables:
         self.plateau = self.live = None
         if self.plateau_rows:
             rows = self.plateau_rows
-            self.plateau = PlateauTracker([specs[i].schedule_params for i in rows],
-                                          np.array([specs[i].params["lr"] for i in rows], dtype=float))
-            self.live = np.zeros((n, len(specs), 1))
+            self.plateau = plateau_state(specs, rows)
+            self.live = np.zeros((n, len(specs)))
             for i, k in enumerate(self.keys):
-                if self.lrs[k] is not None:
-                    self.live[:, i, 0] = self.lrs[k]
-            if n:
-                self.live[0, rows, 0] = self.plateau.lr
+                self.live[:, i] = specs[i].params["lr"] if self.lrs[k] is None else self.lrs[k]
 
     def lr(self, i: int) -> np.ndarray:
         """Row i's η_t, t = 1 … n (as the plateau learned it, where it did)."""
-        return self.live[:, i, 0] if self.plateau is not None else self.lrs[self.keys[i]]
+        return self.live[:, i] if self.plateau is not None else self.lrs[self.keys[i]]
 
     def cycled(self, lo: int, hi: int) -> bool:
         return any(self.moms[k] is not None for k in self.keys[lo:hi])
@@ -79,26 +79,16 @@ def per_step(keys, tables, lo, hi, n, fill=None):
 
 
 class PerRow:
-    """Per-step values of rows that follow different tables: [t] → (rows, 1).
+    """Per-step values of rows that follow different tables: [t] → (rows,).
 
     Each distinct table is stored once: a 60 × 60 sweep has 60 learning rates, and one (steps, rows)
     table for its 3,600 rows was 144 MB (288 MB while it was built) for 60 × 5,000 numbers."""
 
-    def __init__(self, tables: np.ndarray, index: np.ndarray, flat: bool = False):
-        self.tables, self.index, self.flat = tables, index, flat
+    def __init__(self, tables: np.ndarray, index: np.ndarray):
+        self.tables, self.index = tables, index
 
     def __getitem__(self, t):
-        column = self.tables[:, t][self.index]
-        return column if self.flat else column[:, None]
-
-
-def flat(source):
-    """A source whose [t] is (rows,), as the kernels' hyperparameter rows want it."""
-    if isinstance(source, np.ndarray):
-        return source[:, :, 0]
-    if isinstance(source, PerRow):
-        return PerRow(source.tables, source.index, flat=True)
-    return source
+        return self.tables[:, t][self.index]
 
 
 def noise_streams(specs: list[RunSpec], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -116,37 +106,45 @@ def noise_streams(specs: list[RunSpec], n: int) -> tuple[np.ndarray, np.ndarray]
     return tables, row
 
 
-def gradient_transform(specs: list[RunSpec], n: int):
-    """g ← clip(g + noise) for the runs that ask for it, or None when none does.
+NO_CLIP, CLIP_NORM, CLIP_VALUE = 0, 1, 2
 
-    Noise: N(0, std²) per coordinate, one stream per seed (rows with the same seed share it: a
-    fate map's starts all see the same minibatch sequence). Clipping follows torch.nn.utils:
-    clip_grad_norm_ scales g by min(1, max_norm / (‖g‖ + 1e-6)); clip_grad_value_ clamps each
-    coordinate to [−v, v]. Noise comes first (the minibatch gradient), then clipping."""
-    norm = [(i, s.clip[1]) for i, s in enumerate(specs) if s.clip is not None and s.clip[0] == "norm"]
-    value = [(i, s.clip[1]) for i, s in enumerate(specs) if s.clip is not None and s.clip[0] == "value"]
-    noise, noise_row = noise_streams(specs, n)
-    if not (len(noise) or norm or value):
-        return None
-    tables = [(np.flatnonzero(noise_row == k), noise[k]) for k in range(len(noise))]
-    everyone = len(specs)
-    norm_rows = np.array([i for i, _ in norm], dtype=int)
-    norm_max = np.array([c for _, c in norm], dtype=float)
-    value_rows = np.array([i for i, _ in value], dtype=int)
-    value_max = np.array([c for _, c in value], dtype=float)[:, None]
 
-    def transform(g, t):
-        g = g.copy()
-        for rows, table in tables:
-            if len(rows) == everyone:
-                g += table[t]
-            else:
-                g[rows] += table[t]
-        if len(norm_rows):
-            sub = g[norm_rows]
-            coef = np.minimum(norm_max / (np.sqrt((sub * sub).sum(axis=1)) + 1e-6), 1.0)
-            g[norm_rows] = sub * coef[:, None]
-        if len(value_rows):
-            g[value_rows] = np.clip(g[value_rows], -value_max, value_max)
-        return g
-    return transform
+class GradientNoise:
+    """What perturb needs for these runs: the noise streams (noise_streams) and each row's
+    clipping, as arrays; `any` says whether a row has either."""
+
+    def __init__(self, specs: list[RunSpec], n: int):
+        self.noise, self.noise_row = noise_streams(specs, n)
+        self.clip_kind = np.array([NO_CLIP if s.clip is None else CLIP_NORM if s.clip[0] == "norm" else CLIP_VALUE
+                                   for s in specs], dtype=np.int64)
+        self.clip_max = np.array([0.0 if s.clip is None else float(s.clip[1]) for s in specs])
+        self.any = bool(len(self.noise)) or bool(self.clip_kind.any())
+
+    def arrays(self) -> tuple:
+        return self.noise, self.noise_row, self.clip_kind, self.clip_max
+
+
+@jit
+def perturb(g, t, noise, noise_row, clip_kind, clip_max):
+    """g ← clip(g + noise_t), row by row, in place: the gradient a run with a minibatch stand-in
+    (RunSpec.noise) or clipping (RunSpec.clip) steps with. Noise comes first (the minibatch
+    gradient), then clipping, as torch.nn.utils: clip_grad_norm_ scales g by
+    min(1, max_norm / (‖g‖ + 1e-6)) (NaN wins, as torch.clamp), clip_grad_value_ clamps each
+    coordinate to [−v, v] (NaN stays)."""
+    for i in range(g.shape[0]):
+        s = noise_row[i]
+        if s >= 0:
+            g[i, 0] += noise[s, t, 0]
+            g[i, 1] += noise[s, t, 1]
+        if clip_kind[i] == CLIP_NORM:
+            c = clip_max[i] / (math.sqrt(g[i, 0] * g[i, 0] + g[i, 1] * g[i, 1]) + 1e-6)
+            if not c < 1.0 and c == c:
+                c = 1.0
+            g[i, 0] *= c
+            g[i, 1] *= c
+        elif clip_kind[i] == CLIP_VALUE:
+            for k in range(2):
+                if g[i, k] < -clip_max[i]:
+                    g[i, k] = -clip_max[i]
+                elif g[i, k] > clip_max[i]:
+                    g[i, k] = clip_max[i]

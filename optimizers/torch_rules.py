@@ -1,14 +1,16 @@
-"""torch.optim's optimizers, re-implemented in NumPy with torch's names, defaults and arithmetic
-(torch 2.13, the single-tensor code path). Notation: g = ∇f(θ_{t−1}), γ = lr after the schedule,
-λ = weight_decay, t = 1 on the first update. tests/golden/ compares every one with torch.
+"""torch.optim's optimizers with torch's names, defaults and arithmetic (torch 2.13, the
+single-tensor code path), each written once: its metadata and docstring, then its kernel, one
+number at a time in the order torch computes it (see optimizers/base.py for the kernel's
+arguments). Notation: g = ∇f(θ_{t−1}), γ = lr after the schedule, λ = weight_decay, t = 1 on the
+first update. tests/golden/ compares every one with torch.
 """
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from .base import Optimizer, Step
+from .base import Optimizer, rule_kernel
 from .params import Param, ValidationError, flag, nonneg, positive
-from .pieces import add_weight_decay, decay_weights, ema_of_squares, lerp, select
+from .pieces import ema_of_squares, lerp, maximum, ratio, sign, weight_decay
 
 LR = "learning rate γ"
 WD = "weight decay λ (L2 penalty added to the gradient)"
@@ -28,6 +30,8 @@ class SGD(Optimizer):
     params = {"lr": nonneg(1e-3, LR), "momentum": nonneg(0.0, "momentum factor μ"),
               "dampening": nonneg(0.0, "dampening τ for momentum"), "weight_decay": nonneg(0.0, WD),
               "nesterov": flag(False, "use Nesterov momentum")}
+    state = {"buf": 0.0, "started": 0.0}
+    has_momentum = True
     cycles = "momentum"
     groups_by = ("nesterov",)
     formula = r"\theta_t = \theta_{t-1} - \eta_t\, m_t,\quad m_t = \mu m_{t-1} + (1-\tau) g_t"
@@ -37,25 +41,27 @@ class SGD(Optimizer):
         if s["nesterov"] and (s["momentum"] <= 0 or s["dampening"] != 0):
             raise ValidationError("SGD.nesterov needs momentum > 0 and dampening = 0")
 
-    def init(self, theta):
-        self.has_momentum = self.cycled or not (isinstance(self.h.momentum, float) and self.h.momentum == 0)
-        self.s.buf, self.s.started = np.zeros_like(theta), False
+    @classmethod
+    def records_momentum(cls, settings, cycled):
+        return cycled or any(s["momentum"] != 0 for s in settings)
 
-    def update(self, theta, g, lr, t):
-        h, s = self.h, self.s
-        g = add_weight_decay(g, theta, h.weight_decay)
-        if not self.has_momentum:
-            return Step(theta - lr * g, effective_lr=lr)
-        mu = h.momentum
-        active = mu != 0
-        # torch clones g into the buffer the first time a run uses momentum (no dampening then).
-        fresh = np.logical_not(s.started) if not isinstance(s.started, bool) else not s.started
-        buf = select(fresh, g, s.buf * mu + (1 - h.dampening) * g)
-        s.buf = select(active, buf, s.buf)
-        s.started = True if active is True else np.logical_or(s.started, active)
-        d = g + mu * s.buf if h.nesterov else s.buf
-        d = select(active, d, g)
-        return Step(theta + (-lr) * d, effective_lr=lr, momentum=s.buf)
+    @rule_kernel
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        for r, h in enumerate(hp):
+            lr, mu = h.lr, h.momentum
+            for c in range(2):
+                s = state[r, c]
+                _, gi = weight_decay(theta[r, c], g[r, c], lr, h.weight_decay, False)
+                if mu != 0:
+                    # torch clones g into the buffer the first time a run uses momentum
+                    s.buf = gi if s.started == 0 else s.buf * mu + (1 - h.dampening) * gi
+                    s.started = 1.0
+                    d = gi + mu * s.buf if h.nesterov != 0 else s.buf
+                else:
+                    d = gi
+                out[r, c] = theta[r, c] + (-lr) * d
+                eff[r, c] = lr
+                mom[r, c] = s.buf
 
 
 class Adagrad(Optimizer):
@@ -71,18 +77,22 @@ class Adagrad(Optimizer):
     params = {"lr": nonneg(1e-2, LR), "lr_decay": nonneg(0.0, "learning-rate decay"),
               "weight_decay": nonneg(0.0, WD), "initial_accumulator_value": nonneg(0.0, "starting value of S"),
               "eps": positive(1e-10, EPS)}
+    state = {"sum_sq": "initial_accumulator_value"}
+    has_sigma = True
     formula = r"\theta_t = \theta_{t-1} - \frac{\eta_t}{\sqrt{\sum_{i\le t} g_i^2}+\epsilon}\, g_t"
 
-    def init(self, theta):
-        self.s.sum = np.zeros_like(theta) + self.h.initial_accumulator_value
-
-    def update(self, theta, g, lr, t):
-        h, s = self.h, self.s
-        g = add_weight_decay(g, theta, h.weight_decay)
-        clr = lr / (1 + (t - 1) * h.lr_decay)
-        s.sum = s.sum + (1 * g) * g
-        std = np.sqrt(s.sum) + h.eps
-        return Step(theta + (-clr) * (g / std), sigma=std, scale=clr)
+    @rule_kernel
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        for r, h in enumerate(hp):
+            clr = h.lr / (1 + (t - 1) * h.lr_decay)
+            for c in range(2):
+                s = state[r, c]
+                _, gi = weight_decay(theta[r, c], g[r, c], h.lr, h.weight_decay, False)
+                s.sum_sq = s.sum_sq + gi * gi
+                std = math.sqrt(s.sum_sq) + h.eps
+                out[r, c] = theta[r, c] + (-clr) * (gi / std)
+                sigma[r, c] = std
+                eff[r, c] = ratio(clr, std)
 
 
 class RMSprop(Optimizer):
@@ -97,34 +107,41 @@ class RMSprop(Optimizer):
     params = {"lr": nonneg(1e-2, LR), "alpha": nonneg(0.99, "smoothing constant α"),
               "eps": positive(1e-8, EPS), "weight_decay": nonneg(0.0, WD),
               "momentum": nonneg(0.0, "momentum factor μ"), "centered": flag(False, "normalise by the variance")}
+    state = {"v": 0.0, "g_avg": 0.0, "buf": 0.0}
+    has_sigma = has_momentum = True
     cycles = "momentum"
     groups_by = ("centered",)
     formula = r"\theta_t = \theta_{t-1} - \frac{\eta_t}{\sigma_t} g_t,\quad \sigma_t = \sqrt{\alpha\sigma_{t-1}^2 + (1-\alpha)g_t^2}"
 
-    def init(self, theta):
-        z = np.zeros_like(theta)
-        self.has_momentum = self.cycled or not (isinstance(self.h.momentum, float) and self.h.momentum == 0)
-        self.s.v, self.s.mean, self.s.buf = z, z, z
+    records_momentum = SGD.records_momentum
 
-    def update(self, theta, g, lr, t):
-        h, s = self.h, self.s
-        g = add_weight_decay(g, theta, h.weight_decay)
-        s.v = ema_of_squares(s.v, g, h.alpha)
-        if h.centered:
-            s.mean = lerp(s.mean, g, 1 - h.alpha)
-            avg = np.sqrt(s.v + (-1 * s.mean) * s.mean) + h.eps
-        else:
-            avg = np.sqrt(s.v) + h.eps
-        if not self.has_momentum:
-            return Step(theta + (-lr) * (g / avg), sigma=avg, scale=lr)
-        active = h.momentum > 0
-        s.buf = select(active, s.buf * h.momentum + g / avg, s.buf)
-        d = select(active, s.buf, g / avg)
-        return Step(theta + (-lr) * d, sigma=avg, scale=lr, momentum=s.buf)
+    @rule_kernel
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        for r, h in enumerate(hp):
+            lr, alpha, mu = h.lr, h.alpha, h.momentum
+            for c in range(2):
+                s = state[r, c]
+                _, gi = weight_decay(theta[r, c], g[r, c], lr, h.weight_decay, False)
+                s.v = ema_of_squares(s.v, gi, alpha)
+                if h.centered != 0:
+                    s.g_avg = lerp(s.g_avg, gi, 1 - alpha)
+                    avg = math.sqrt(s.v + (-s.g_avg) * s.g_avg) + h.eps
+                else:
+                    avg = math.sqrt(s.v) + h.eps
+                if mu > 0:
+                    s.buf = s.buf * mu + gi / avg
+                    d = s.buf
+                else:
+                    d = gi / avg
+                out[r, c] = theta[r, c] + (-lr) * d
+                sigma[r, c] = avg
+                eff[r, c] = ratio(lr, avg)
+                mom[r, c] = s.buf
 
 
 BETAS = Param((0.9, 0.999), "β1, β2: decay of the first and second moment", kind="pair",
               low=0.0, high=1.0, high_open=True)
+ADAM_STATE = {"m": 0.0, "v": 0.0}
 
 
 class Adam(Optimizer):
@@ -142,30 +159,36 @@ class Adam(Optimizer):
               "weight_decay": nonneg(0.0, WD), "amsgrad": flag(False, "use the running maximum of v (AMSGrad)"),
               "decoupled_weight_decay": flag(False, "decay θ directly (AdamW) instead of adding λθ to g")}
     pairs = {"betas": ("beta1", "beta2")}
+    state = {**ADAM_STATE, "vmax": 0.0}
+    has_sigma = has_momentum = True
     cycles = "betas"
     groups_by = ("amsgrad", "decoupled_weight_decay")
     formula = r"\theta_t = \theta_{t-1} - \frac{\eta_t}{\sigma_t}\hat m_t,\quad \hat m_t = \frac{m_t}{1-\beta_1^t},\ \sigma_t = \sqrt{\frac{v_t}{1-\beta_2^t}}+\epsilon"
 
-    def init(self, theta):
-        z = np.zeros_like(theta)
-        self.s.m, self.s.v, self.s.vmax = z, z, z
-
-    def update(self, theta, g, lr, t):
-        h, s = self.h, self.s
-        if h.decoupled_weight_decay:
-            theta = decay_weights(theta, lr, h.weight_decay)
-        else:
-            g = add_weight_decay(g, theta, h.weight_decay)
-        s.m = lerp(s.m, g, 1 - h.beta1)
-        s.v = ema_of_squares(s.v, g, h.beta2)
-        step_size = lr / (1 - h.beta1**t)
-        # torch writes (1 − β2^t) ** 0.5 (C pow); sqrt is correctly rounded, agrees with pow to
-        # 1 ulp, and is what a compiled kernel gets for ** 0.5 (optimizers/kernels.py)
-        bc2_sqrt = np.sqrt(1 - h.beta2**t)
-        if h.amsgrad:
-            s.vmax = np.maximum(s.vmax, s.v)
-        denom = np.sqrt(s.vmax if h.amsgrad else s.v) / bc2_sqrt + h.eps
-        return Step(theta + (-step_size) * (s.m / denom), sigma=denom, scale=step_size, momentum=s.m)
+    @rule_kernel
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        for r, h in enumerate(hp):
+            beta1, beta2 = h.beta1, h.beta2
+            if r == 0 or beta1 != hp[r - 1].beta1 or beta2 != hp[r - 1].beta2:
+                # two pow() per row would be most of a 40,000-start map's time: rows mostly agree
+                bc1 = 1 - beta1 ** float(t)
+                # torch writes (1 − β2^t) ** 0.5 (C pow); sqrt is correctly rounded and agrees
+                bc2_sqrt = math.sqrt(1 - beta2 ** float(t))
+            step_size = h.lr / bc1
+            for c in range(2):
+                s = state[r, c]
+                th, gi = weight_decay(theta[r, c], g[r, c], h.lr, h.weight_decay, h.decoupled_weight_decay != 0)
+                s.m = lerp(s.m, gi, 1 - beta1)
+                s.v = ema_of_squares(s.v, gi, beta2)
+                v = s.v
+                if h.amsgrad != 0:
+                    s.vmax = maximum(s.vmax, v)
+                    v = s.vmax
+                denom = math.sqrt(v) / bc2_sqrt + h.eps
+                out[r, c] = th + (-step_size) * (s.m / denom)
+                sigma[r, c] = denom
+                eff[r, c] = ratio(step_size, denom)
+                mom[r, c] = s.m
 
 
 class AdamW(Adam):
@@ -178,11 +201,8 @@ class AdamW(Adam):
     params = {"lr": nonneg(1e-3, LR), "betas": BETAS, "eps": positive(1e-8, EPS),
               "weight_decay": nonneg(1e-2, "decoupled weight decay λ"),
               "amsgrad": flag(False, "use the running maximum of v (AMSGrad)")}
+    fixed = {"decoupled_weight_decay": True}
     groups_by = ("amsgrad",)
-
-    def init(self, theta):
-        self.h.decoupled_weight_decay = True
-        super().init(theta)
 
 
 class Adamax(Optimizer):
@@ -195,20 +215,27 @@ class Adamax(Optimizer):
     name = "Adamax"
     params = {"lr": nonneg(2e-3, LR), "betas": BETAS, "eps": positive(1e-8, EPS), "weight_decay": nonneg(0.0, WD)}
     pairs = {"betas": ("beta1", "beta2")}
+    state = {"m": 0.0, "u": 0.0}
+    has_sigma = has_momentum = True
     cycles = "betas"
     formula = r"\theta_t = \theta_{t-1} - \frac{\eta_t}{(1-\beta_1^t)\,u_t} m_t,\quad u_t = \max(\beta_2 u_{t-1}, |g_t|+\epsilon)"
 
-    def init(self, theta):
-        z = np.zeros_like(theta)
-        self.s.m, self.s.u = z, z
-
-    def update(self, theta, g, lr, t):
-        h, s = self.h, self.s
-        g = add_weight_decay(g, theta, h.weight_decay)
-        s.m = lerp(s.m, g, 1 - h.beta1)
-        s.u = np.maximum(s.u * h.beta2, np.abs(g) + h.eps)
-        clr = lr / (1 - h.beta1**t)
-        return Step(theta + (-clr) * (s.m / s.u), sigma=s.u, scale=clr, momentum=s.m)
+    @rule_kernel
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        for r, h in enumerate(hp):
+            beta1 = h.beta1
+            if r == 0 or beta1 != hp[r - 1].beta1:
+                bc1 = 1 - beta1 ** float(t)
+            clr = h.lr / bc1
+            for c in range(2):
+                s = state[r, c]
+                _, gi = weight_decay(theta[r, c], g[r, c], h.lr, h.weight_decay, False)
+                s.m = lerp(s.m, gi, 1 - beta1)
+                s.u = maximum(s.u * h.beta2, abs(gi) + h.eps)
+                out[r, c] = theta[r, c] + (-clr) * (s.m / s.u)
+                sigma[r, c] = s.u
+                eff[r, c] = ratio(clr, s.u)
+                mom[r, c] = s.m
 
 
 class NAdam(Optimizer):
@@ -224,30 +251,32 @@ class NAdam(Optimizer):
               "momentum_decay": nonneg(4e-3, "momentum decay ψ"),
               "decoupled_weight_decay": flag(False, "decay θ directly (as AdamW) instead of adding λθ to g")}
     pairs = {"betas": ("beta1", "beta2")}
+    state = {**ADAM_STATE, "mu_product": 1.0}
+    has_sigma = has_momentum = True
     cycles = "betas"
     groups_by = ("decoupled_weight_decay",)
     formula = r"\theta_t = \theta_{t-1} - \frac{\eta_t}{\sigma_t}\Big(\frac{1-\mu_t}{1-\Pi_t}g_t + \frac{\mu_{t+1}}{1-\Pi_{t+1}}m_t\Big)"
 
-    def init(self, theta):
-        z = np.zeros_like(theta)
-        self.s.m, self.s.v, self.s.mu_product = z, z, 1.0
-
-    def update(self, theta, g, lr, t):
-        h, s = self.h, self.s
-        bc2 = 1 - h.beta2**t
-        if h.decoupled_weight_decay:
-            theta = decay_weights(theta, lr, h.weight_decay)
-        else:
-            g = add_weight_decay(g, theta, h.weight_decay)
-        mu = h.beta1 * (1.0 - 0.5 * (0.96 ** (t * h.momentum_decay)))
-        mu_next = h.beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * h.momentum_decay)))
-        s.mu_product = s.mu_product * mu
-        s.m = lerp(s.m, g, 1 - h.beta1)
-        s.v = ema_of_squares(s.v, g, h.beta2)
-        denom = np.sqrt(s.v / bc2) + h.eps
-        theta = theta + (-lr * (1.0 - mu) / (1.0 - s.mu_product)) * (g / denom)
-        theta = theta + ((-lr * mu_next) / (1.0 - s.mu_product * mu_next)) * (s.m / denom)
-        return Step(theta, sigma=denom, scale=lr, momentum=s.m)
+    @rule_kernel
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        for r, h in enumerate(hp):
+            lr, beta1 = h.lr, h.beta1
+            bc2 = 1 - h.beta2 ** float(t)
+            mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * h.momentum_decay)))
+            mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * h.momentum_decay)))
+            for c in range(2):
+                s = state[r, c]
+                th, gi = weight_decay(theta[r, c], g[r, c], lr, h.weight_decay, h.decoupled_weight_decay != 0)
+                s.mu_product = s.mu_product * mu
+                p = s.mu_product
+                s.m = lerp(s.m, gi, 1 - beta1)
+                s.v = ema_of_squares(s.v, gi, h.beta2)
+                denom = math.sqrt(s.v / bc2) + h.eps
+                th = th + (-lr * (1.0 - mu) / (1.0 - p)) * (gi / denom)
+                out[r, c] = th + ((-lr * mu_next) / (1.0 - p * mu_next)) * (s.m / denom)
+                sigma[r, c] = denom
+                eff[r, c] = ratio(lr, denom)
+                mom[r, c] = s.m
 
 
 class RAdam(Optimizer):
@@ -263,34 +292,39 @@ class RAdam(Optimizer):
     params = {"lr": nonneg(1e-3, LR), "betas": BETAS, "eps": positive(1e-8, EPS), "weight_decay": nonneg(0.0, WD),
               "decoupled_weight_decay": flag(False, "decay θ directly (as AdamW) instead of adding λθ to g")}
     pairs = {"betas": ("beta1", "beta2")}
+    state = ADAM_STATE
+    has_sigma = has_momentum = True
     cycles = "betas"
     groups_by = ("decoupled_weight_decay",)
     formula = r"\theta_t = \theta_{t-1} - \eta_t\, r_t \frac{\hat m_t}{\sigma_t}\ \text{ if } \rho_t>5,\ \text{else } \theta_{t-1}-\eta_t \hat m_t"
 
-    def init(self, theta):
-        z = np.zeros_like(theta)
-        self.s.m, self.s.v = z, z
-
-    def update(self, theta, g, lr, t):
-        h, s = self.h, self.s
-        if h.decoupled_weight_decay:
-            theta = decay_weights(theta, lr, h.weight_decay)
-        else:
-            g = add_weight_decay(g, theta, h.weight_decay)
-        s.m = lerp(s.m, g, 1 - h.beta1)
-        s.v = ema_of_squares(s.v, g, h.beta2)
-        bc1, bc2 = 1 - h.beta1**t, 1 - h.beta2**t
-        m_hat = s.m / bc1
-        rho_inf = 2 / (1 - h.beta2) - 1
-        rho_t = rho_inf - 2 * t * (h.beta2**t) / bc2
-        rectified = rho_t > 5.0
-        with np.errstate(invalid="ignore"):  # r is only used where ρ_t > 5
-            rect = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-        denom = np.sqrt(s.v) + h.eps
-        adaptive = np.sqrt(bc2) / denom  # sqrt, not ** 0.5: see Adam
-        step = select(rectified, m_hat * lr * adaptive * rect, m_hat * lr)
-        eff = select(rectified, lr / bc1 * adaptive * rect, lr / bc1 + 0 * denom)
-        return Step(theta - step, sigma=denom / np.sqrt(bc2), effective_lr=eff, momentum=s.m)
+    @rule_kernel
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        for r, h in enumerate(hp):
+            lr, beta2 = h.lr, h.beta2
+            bc1, bc2 = 1 - h.beta1 ** float(t), 1 - beta2 ** float(t)
+            rho_inf = 2 / (1 - beta2) - 1
+            rho_t = rho_inf - 2 * t * (beta2 ** float(t)) / bc2
+            rectified = rho_t > 5.0
+            rect = 0.0
+            if rectified:
+                rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            for c in range(2):
+                s = state[r, c]
+                th, gi = weight_decay(theta[r, c], g[r, c], lr, h.weight_decay, h.decoupled_weight_decay != 0)
+                s.m = lerp(s.m, gi, 1 - h.beta1)
+                s.v = ema_of_squares(s.v, gi, beta2)
+                m_hat = s.m / bc1
+                denom = math.sqrt(s.v) + h.eps
+                adaptive = math.sqrt(bc2) / denom
+                if rectified:
+                    out[r, c] = th - m_hat * lr * adaptive * rect
+                    eff[r, c] = lr / bc1 * adaptive * rect
+                else:
+                    out[r, c] = th - m_hat * lr
+                    eff[r, c] = lr / bc1
+                sigma[r, c] = denom / math.sqrt(bc2)
+                mom[r, c] = s.m
 
 
 class Adadelta(Optimizer):
@@ -304,21 +338,24 @@ class Adadelta(Optimizer):
     name = "Adadelta"
     params = {"lr": nonneg(1.0, "coefficient γ that scales δ"), "rho": Param(0.9, "decay ρ of the running averages", low=0.0, high=1.0),
               "eps": positive(1e-6, "ε, inside both square roots"), "weight_decay": nonneg(0.0, WD)}
+    state = {"v": 0.0, "u": 0.0}
+    has_sigma = True
     formula = r"\theta_t = \theta_{t-1} - \eta_t \frac{\sqrt{u_{t-1}+\epsilon}}{\sqrt{v_t+\epsilon}} g_t"
 
-    def init(self, theta):
-        z = np.zeros_like(theta)
-        self.s.v, self.s.u = z, z
-
-    def update(self, theta, g, lr, t):
-        h, s = self.h, self.s
-        g = add_weight_decay(g, theta, h.weight_decay)
-        s.v = ema_of_squares(s.v, g, h.rho)
-        std = np.sqrt(s.v + h.eps)
-        ratio = np.sqrt(s.u + h.eps) / std
-        delta = ratio * g
-        s.u = ema_of_squares(s.u, delta, h.rho)
-        return Step(theta + (-lr) * delta, sigma=std, effective_lr=lr * ratio)
+    @rule_kernel
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        for r, h in enumerate(hp):
+            for c in range(2):
+                s = state[r, c]
+                _, gi = weight_decay(theta[r, c], g[r, c], h.lr, h.weight_decay, False)
+                s.v = ema_of_squares(s.v, gi, h.rho)
+                std = math.sqrt(s.v + h.eps)
+                step_ratio = math.sqrt(s.u + h.eps) / std
+                delta = step_ratio * gi
+                s.u = ema_of_squares(s.u, delta, h.rho)
+                out[r, c] = theta[r, c] + (-h.lr) * delta
+                sigma[r, c] = std
+                eff[r, c] = h.lr * step_ratio
 
 
 class Rprop(Optimizer):
@@ -335,6 +372,7 @@ class Rprop(Optimizer):
               "etas": Param((0.5, 1.2), "(η−, η+): step shrink and growth factors", kind="pair", low=0.0, low_open=True),
               "step_sizes": Param((1e-6, 50.0), "(min, max) allowed step size", kind="pair", low=0.0)}
     pairs = {"etas": ("etaminus", "etaplus"), "step_sizes": ("step_min", "step_max")}
+    state = {"prev": 0.0, "step_size": 0.0}
     formula = r"\theta_t = \theta_{t-1} - s_t \odot \operatorname{sign}(g_t)"
 
     @classmethod
@@ -344,19 +382,23 @@ class Rprop(Optimizer):
         if s["step_sizes"][0] > s["step_sizes"][1]:
             raise ValidationError("Rprop.step_sizes must be (min, max) with min ≤ max")
 
-    def init(self, theta):
-        self.s.prev, self.s.size = np.zeros_like(theta), None
-
-    def update(self, theta, g, lr, t):
-        h, s = self.h, self.s
-        if s.size is None:  # torch fills the step sizes with the lr of the first step only
-            s.size = np.zeros_like(theta) + lr
-        sign = np.sign(g * s.prev)
-        factor = np.where(sign > 0, h.etaplus, np.where(sign < 0, h.etaminus, 1.0))
-        s.size = np.clip(s.size * factor, h.step_min, h.step_max)
-        g = np.where(factor == h.etaminus, 0.0, g)
-        s.prev = g
-        return Step(theta + (-1 * np.sign(g)) * s.size, effective_lr=s.size.copy())
+    @rule_kernel
+    def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
+        for r, h in enumerate(hp):
+            for c in range(2):
+                s = state[r, c]
+                if t == 1:  # torch fills the step sizes with the lr of the first step only
+                    s.step_size = 0.0 + h.lr
+                gi = g[r, c]
+                flip = sign(gi * s.prev)
+                factor = h.etaplus if flip > 0 else (h.etaminus if flip < 0 else 1.0)
+                size = maximum(s.step_size * factor, h.step_min)  # torch.clamp: NaN stays
+                s.step_size = size if size != size or size < h.step_max else h.step_max
+                if factor == h.etaminus:
+                    gi = 0.0
+                s.prev = gi
+                out[r, c] = theta[r, c] + (-1 * sign(gi)) * s.step_size
+                eff[r, c] = s.step_size
 
 
 TORCH_OPTIMIZERS = [SGD, Adagrad, RMSprop, Adam, AdamW, Adamax, NAdam, RAdam, Adadelta, Rprop]

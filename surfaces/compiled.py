@@ -108,5 +108,5 @@ def into_for(value_and_grad):
 
 
 def compile_all() -> None:
-    """Compile (or load from numba's cache) the objectives now: see optimizers.kernels.compile_all."""
+    """Compile (or load from numba's cache) the objectives now: see optimizers.groups.compile_all."""
     objective_into(0, np.zeros((1, 2)), np.zeros(1), np.zeros((1, 2)))

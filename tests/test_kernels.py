@@ -1,13 +1,15 @@
-"""The compiled path (numba: optimizers/kernels.py, surfaces/compiled.py) gives the same numbers
-as the NumPy rules and objectives, which the golden tests compare with torch."""
+"""Each rule is written once (optimizers/torch_rules.py, lecture_rules.py, extra_rules.py): compiled
+with numba it gives the same bits as the very same code run as plain Python (compiled=False),
+and the golden tests compare it with torch. The compiled objectives (surfaces/compiled.py) give
+the numbers of the NumPy ones."""
 import numpy as np
 import pytest
 
 pytest.importorskip("numba")
 
 from optimizers import OPTIMIZERS, SCHEDULES, RunSpec, simulate  # noqa: E402
-from optimizers.engine import load_kernels  # noqa: E402
-from optimizers.kernels import LAYOUT  # noqa: E402
+from optimizers.groups import use_compiled  # noqa: E402
+from optimizers.jit import plain  # noqa: E402
 from surfaces import LECTURE, STANDARD, formula_surface, get_surface  # noqa: E402
 
 RECORDS = ("points", "loss", "grads", "lr", "sigma", "effective_lr", "momentum")
@@ -60,9 +62,11 @@ def run(name, params, start=(-1.5, 2.0), **kw):
     return RunSpec(name, OPTIMIZERS[name].validate(params), start, label=f"{name} {params}", **kw)
 
 
-def test_every_rule_has_a_kernel():
-    assert set(LAYOUT) == set(OPTIMIZERS)
-    assert load_kernels(None) is not None and load_kernels(False) is None
+def test_every_rule_has_a_compiled_kernel_and_its_plain_python_form():
+    for cls in OPTIMIZERS.values():
+        assert hasattr(cls.kernel, "py_func"), cls.name  # compiled by numba
+        assert plain(cls.kernel) is not cls.kernel and callable(plain(cls.kernel)), cls.name
+    assert use_compiled(None) is True and use_compiled(False) is False
 
 
 @pytest.mark.parametrize("surface", ["rosenbrock", "himmelblau", "lecture_regression"])
@@ -148,8 +152,8 @@ def test_ackley_tip_has_a_zero_gradient_when_compiled():
 
 def test_the_whole_step_loop_is_compiled_for_a_built_in_surface(monkeypatch):
     """Per-row learning rates and schedules, cycled momentum and β1, ReduceLROnPlateau (three
-    settings), noise streams, both clips and a diverging run, stepped by optimizers/loop.py (the Python loops are made to fail), give
-    the NumPy rules' bits."""
+    settings), noise streams, both clips and a diverging run, stepped by optimizers/loop.py (the
+    Python loop is made to fail), give the bits of the same rules run as plain Python."""
     import optimizers.engine as engine
     s = get_surface("rosenbrock")
     runs = [run("Adam", {"lr": 0.01 * (i + 1), "betas": (0.9 - 0.1 * i, 0.999)}) for i in range(3)]
@@ -171,8 +175,7 @@ def test_the_whole_step_loop_is_compiled_for_a_built_in_surface(monkeypatch):
 
     def refuse(*args, **kw):
         raise AssertionError("the Python step loop ran")
-    monkeypatch.setattr(engine, "kernels_loop", refuse)
-    monkeypatch.setattr(engine, "numpy_rules_loop", refuse)
+    monkeypatch.setattr(engine, "python_loop", refuse)
     for rec, expected in reference.items():
         got = simulate(s.objective, runs, 300, compiled=True, record=rec)
         assert got[7].diverged_at is not None
@@ -184,7 +187,7 @@ def test_the_whole_step_loop_is_compiled_for_a_built_in_surface(monkeypatch):
 def test_the_compiled_loop_stops_when_every_run_has_left_and_leaves_nan_behind(record):
     """Every run diverges (one to infinity, one past the bound): the compiled loop stops at the
     first look after that (every 512 steps), and its records, NaN from there on, and the
-    divergence it found as it went equal the NumPy rules' and their scan of the records."""
+    divergence it found as it went equal the plain-Python run's and its scan of the records."""
     s = get_surface("rosenbrock")
     runs = [run("SGD", {"lr": 0.05}), run("Adam", {"lr": 1e5})]
     a, b = both(s.objective, runs, 1500, record=record)

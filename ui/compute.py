@@ -130,14 +130,14 @@ def _warm() -> None:
 
 def _compile_kernels() -> None:
     """numba: compile (or load from its cache) every rule and objective before anyone clicks."""
+    from optimizers.groups import compile_all as rules
+    rules()  # plain Python without numba: nothing to compile, and nothing to do
     try:
-        from optimizers.kernels import compile_all as rules
         from optimizers.loop import compiled_loop
         from surfaces.compiled import compile_all as objectives
         from surfaces.compiled import point
     except (ImportError, RuntimeError, OSError):
-        return  # the engine uses the NumPy rules
-    rules()
+        return  # no numba: the engine steps the rules in Python
     objectives()
     compiled_loop(point)  # the step loop (~4 s to compile on a new machine, then from the cache)
 
