@@ -281,12 +281,7 @@ def parse_surface(value) -> str | FormulaSpec:
 
 def parse_run(run, index: int, start, steps: int) -> RunSpec:
     where = f"runs[{index}]"
-    if not isinstance(run, dict):
-        raise ValidationError("{field} must be an object with keys: {keys}", field=where, keys=", ".join(RUN_KEYS))
-    unknown = [k for k in run if k not in RUN_KEYS]
-    if unknown:
-        raise ValidationError("{field} has unknown key {name}; allowed: {allowed}", field=where,
-                              name=repr(str(unknown[0])[:40]), allowed=", ".join(RUN_KEYS))
+    run = _object(run, where, RUN_KEYS)
     name = run.get("optimizer")
     if not isinstance(name, str) or name not in OPTIMIZERS:
         raise ValidationError("{field}: unknown optimizer {name}; choose one of: {allowed}", field=where,

@@ -218,3 +218,31 @@ def test_the_compiled_loop_is_safe_to_ask_for_from_many_threads_at_once():
     for t in threads:
         t.join()
     assert errors == [] and point.nopython_signatures[0] in loop._compiled
+
+
+def test_without_numba_the_same_rules_run_as_plain_python_and_give_the_same_bits():
+    """A machine without numba: the import fails (sys.modules["numba"] = None), every rule's
+    kernel is then its plain Python function, and the paths equal the compiled ones bit for bit."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = """
+import json, sys
+sys.modules["numba"] = None
+from optimizers import OPTIMIZERS, RunSpec, simulate
+from optimizers.jit import AVAILABLE
+from surfaces import get_surface
+s = get_surface("rosenbrock")
+runs = [RunSpec(n, OPTIMIZERS[n].validate({"lr": 1e-2}), s.default_start) for n in OPTIMIZERS]
+print(json.dumps({"available": AVAILABLE, "points": [r.points.tolist() for r in simulate(s.objective, runs, 60)]}))
+"""
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120, check=True)
+    plain_run = json.loads(out.stdout)
+    assert plain_run["available"] is False
+    s = get_surface("rosenbrock")
+    compiled = simulate(s.objective, [run(n, {"lr": 1e-2}, s.default_start) for n in OPTIMIZERS], 60, compiled=True)
+    assert len(plain_run["points"]) == len(compiled) == len(OPTIMIZERS)
+    for r, pts in zip(compiled, plain_run["points"], strict=True):
+        assert np.array_equal(r.points, np.array(pts).reshape(-1, 2)), r.label
