@@ -120,18 +120,24 @@ def read_link(params, presets=()) -> LinkState:
         state.note("link version {version} is not readable by this app (it reads version {mine}); "
                    "the scenario was ignored", version=version[:10], mine=LINK_VERSION)
         get.pop("s", None)
-    choices = (("lang", "lang", LANGS, "language {value} is not available (en, zh-TW)"),
-               ("view", "view", VIEWS, "view={value} is not map, 3d or step"),
-               ("p", "preset", presets, "there is no tour scene {value}"))
-    for key, attr, allowed, refusal in choices:
-        if key in get:
-            if get[key] in allowed:
-                setattr(state, attr, get[key])
-            else:
-                state.note(refusal, value=get[key][:30])
+    if "lang" in get:
+        if get["lang"] in LANGS:
+            state.lang = get["lang"]
+        else:
+            state.note("language {value} is not available (en, zh-TW)", value=get["lang"][:20])
+    if "view" in get:
+        if get["view"] in VIEWS:
+            state.view = get["view"]
+        else:
+            state.note("view={value} is not map, 3d or step", value=get["view"][:20])
     for name in ("fit", "present"):
         if name in get:
             setattr(state, name, _flag(state, name, get[name]))
+    if "p" in get:
+        if get["p"] in presets:
+            state.preset = get["p"]
+        else:
+            state.note("there is no tour scene {value}", value=get["p"][:30])
     if "s" in get:
         try:
             data = decode_scenario(get["s"])
