@@ -63,7 +63,7 @@ def export(args) -> list[str]:
     if args.json:
         write(args.json, json.dumps(trace_dict(scenario, results), allow_nan=False))
     if args.csv:
-        write(args.csv, trajectories_csv(results))
+        write(args.csv, trajectories_csv(scenario.surface_obj, results))
     if args.html:
         write(args.html, ex.html_bytes(map_figure(surface, results, None, view, tr=tr), title, tr(surface.description), args.lang))
     if args.png:

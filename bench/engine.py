@@ -16,6 +16,8 @@ same rules run as plain Python (what a machine without numba gets):
 Targets (issue 2): 8 runs × 10,000 steps ≤ 0.15 s; 10,000 starts × 500 steps ≤ 1 s; ≥ 20× torch.
 Target (issue 6): the 200×200 × 500-step fate map ≤ 3 s.
 Targets (issue 16): X ≤ 5; Adam 1 run × 10,000 steps ≤ 2 ms; 8 runs × 100,000 steps ≤ 0.15 s.
+Target (issue 17): the stability lens (curvature, effective sharpness, stability per step) costs
+≤ 1.5× the run without it: printed as `run + lens / run: Y×` for Adam, 8 runs × 100,000 steps.
 """
 from __future__ import annotations
 
@@ -123,12 +125,24 @@ def torch_loop(k, steps):
     return best_of(go)
 
 
+def lens_case(t_run):
+    """The stability lens (experiments/stability.py) of the 8 × 100,000-step Adam runs, against
+    the run itself (t_run, measured in the same process)."""
+    from experiments.stability import stability_of
+    results = simulate(SURFACE.objective, runs_of("Adam", 8), 100_000)
+    stability_of(SURFACE, results[0])  # compiled before timing
+    t_lens = best_of(lambda: [stability_of(SURFACE, r) for r in results])
+    print(f"{'stability lens of those 8 runs':44s} {t_lens:8.3f} s")
+    print(f"run + lens / run: {(t_run + t_lens) / t_run:.2f}× (target ≤ 1.5×)")
+
+
 def main():
     print(f"numpy {np.__version__}; surface: rosenbrock; best of 3\n")
     simulate(SURFACE.objective, runs_of("Adam", 1), 2)  # the compiled loop loaded (or compiled) before timing
     t1 = engine_case("Adam, 1 run × 10,000 steps", runs_of("Adam", 1), 10_000)
     t_big = engine_case("Adam, 8 runs × 100,000 steps, every record", runs_of("Adam", 8), 100_000)
     t_ref = reference_adam(8, 100_000)
+    lens_case(t_big)
     print(f"{'reference: hand-written numba Adam, 8 × 100,000':44s} {t_ref:8.3f} s")
     print(f"engine/compiled-reference: {t_big / t_ref:.1f}×")
     t8 = engine_case("Adam, 8 runs × 10,000 steps", runs_of("Adam", 8), 10_000)

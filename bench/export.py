@@ -43,7 +43,7 @@ def scene(key: str) -> None:
         made["frames"] = ex.animation_frames(s, res, frames=150)
         return ex.gif_bytes(made["frames"])
 
-    cases = [("CSV", lambda: trajectories_csv(res)), ("JSON", lambda: trace_json(sc, res)),
+    cases = [("CSV", lambda: trajectories_csv(sc.surface_obj, res)), ("JSON", lambda: trace_json(sc, res)),
              ("HTML (plotly.js inlined)", lambda: ex.html_bytes(map_figure(s, res), "t")),
              ("PNG (one frame)", lambda: ex.png_bytes(ex.frame_image(s, res))),
              ("GIF, 150 frames (draw + encode)", gif)]

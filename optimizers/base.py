@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
+
 from .jit import jit
 from .params import Param, check_params
 
@@ -50,6 +52,8 @@ class Optimizer:
     cycles: ClassVar[str | None] = None
     # Boolean options that change the code path: runs that differ in them step in separate groups.
     groups_by: ClassVar[tuple[str, ...]] = ()
+    # Why the rule has no linear stability threshold (sign-based rules), or "" where it has one.
+    no_threshold: ClassVar[str] = ""
     source: ClassVar[str] = "torch.optim"  # or "lecture", "optax"
     formula: ClassVar[str] = ""  # LaTeX of the update, for the page
 
@@ -98,6 +102,25 @@ class Optimizer:
             else:
                 out[key] = values
         return out
+
+    @classmethod
+    def thresholds(cls, settings: dict, steps: int, cycled=None) -> np.ndarray | None:
+        """The linear stability threshold T_t of the updates t = 1 … steps (None: the rule has none).
+
+        Near a point the surface is a quadratic with Hessian H; with the normaliser frozen, the
+        error along the top eigenvector of E·H (E = diag(η_t/σ_t), the effective learning rate the
+        engine records) is multiplied at each step by the roots of the rule's characteristic
+        polynomial, and it shrinks while the effective sharpness S_t = λ_max(E·H) < T_t. cycled:
+        the per-step momentum or β1 a schedule sets (OneCycleLR, CyclicLR), else None.
+        Default: a plain normalised step θ ← θ − E·g, whose error is multiplied by 1 − S_t: T = 2."""
+        return np.full(steps, 2.0)
+
+    @classmethod
+    def hessian_shift(cls, settings: dict) -> float:
+        """What the rule adds to the Hessian it sees: coupled L2 weight decay (g ← g + λθ) adds λ·I;
+        decoupled decay (AdamW) shrinks θ apart from the gradient and adds nothing."""
+        decoupled = settings.get("decoupled_weight_decay", cls.fixed.get("decoupled_weight_decay", False))
+        return 0.0 if decoupled else float(settings.get("weight_decay", 0.0))
 
     @classmethod
     def records_momentum(cls, settings: list[dict], cycled: bool) -> bool:

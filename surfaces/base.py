@@ -39,6 +39,8 @@ class Surface:
     gradient_formula: tuple = ()  # LaTeX of ∂f/∂x, ∂f/∂y (None where too long to show); typed formulas only
     estimated: bool = False  # critical points are numerical estimates, not known values
     source: str = ""  # the typed formula, as typed
+    # (x, y) → (∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²), exact, where the surface has them (typed formulas)
+    second_derivatives: Callable | None = None
 
     @property
     def minima(self) -> tuple[CriticalPoint, ...]:
@@ -55,6 +57,35 @@ class Surface:
         _, gx, gy = self.value_and_grad(np.asarray(x, float), np.asarray(y, float))
         return gx, gy
 
+    def hessian(self, theta) -> np.ndarray:
+        """H(θ) at points θ (..., 2) → (..., 2, 2). Exact where the surface has its second
+        derivatives (typed formulas); else central differences of the analytic gradient, with a
+        step of 1e-5·max(1, |θ_i|) per coordinate, symmetrised: within 1e-6 of an autodiff
+        Hessian, relative to its largest entry (tests/test_stability.py checks it against torch's)."""
+        theta = np.asarray(theta, dtype=float)
+        H = np.empty(theta.shape[:-1] + (2, 2))
+        if self.second_derivatives is not None:
+            hxx, hxy, hyy = self.second_derivatives(theta[..., 0], theta[..., 1])
+            H[..., 0, 0], H[..., 0, 1], H[..., 1, 0], H[..., 1, 1] = hxx, hxy, hxy, hyy
+            return H
+        compiled = Objective.compiled(self.value_and_grad, "hessian")
+        if compiled is not None:  # the same differences, compiled (surfaces/compiled.py)
+            flat = np.ascontiguousarray(theta.reshape(-1, 2))
+            out = np.empty((len(flat), 2, 2))
+            compiled(flat, out)
+            return out.reshape(H.shape)
+        objective = self.objective
+        with np.errstate(all="ignore"):
+            for i in range(2):
+                h = 1e-5 * np.maximum(1.0, np.abs(theta[..., i]))
+                up, down = theta.copy(), theta.copy()
+                up[..., i] += h
+                down[..., i] -= h
+                H[..., i, :] = (objective(up)[1] - objective(down)[1]) / (2 * h)[..., None]
+        off = (H[..., 0, 1] + H[..., 1, 0]) / 2
+        H[..., 0, 1] = H[..., 1, 0] = off
+        return H
+
     @property
     def objective(self) -> Objective:
         """What the trajectory engine calls: loss and gradient at points (..., 2)."""
@@ -70,7 +101,7 @@ class Objective:
     up through `Objective.compiled`, which the package installs (surfaces/__init__.py): this
     module does not import surfaces/compiled.py, which is built on it."""
 
-    compiled: Callable = staticmethod(lambda value_and_grad, form: None)  # (value_and_grad, "point" | "into") → form or None
+    compiled: Callable = staticmethod(lambda value_and_grad, form: None)  # (value_and_grad, "point" | "into" | "hessian") → form or None
 
     def __init__(self, value_and_grad: ValueAndGrad):
         self.value_and_grad = value_and_grad

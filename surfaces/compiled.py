@@ -88,6 +88,22 @@ def objective_into(kind, theta, f, g):
         g[i, 1] = gy
 
 
+@jit
+def hessian_into(kind, theta, H):
+    """H (R, 2, 2) at every point (rows of theta): central differences of the gradient with the
+    step 1e-5·max(1, |θ_i|), symmetrised, as Surface.hessian computes them (surfaces/base.py)."""
+    for i in range(theta.shape[0]):
+        x, y = theta[i, 0], theta[i, 1]
+        hx, hy = 1e-5 * max(1.0, abs(x)), 1e-5 * max(1.0, abs(y))
+        _, ax, ay = _point(kind, x + hx, y)
+        _, bx, by = _point(kind, x - hx, y)
+        _, cx, cy = _point(kind, x, y + hy)
+        _, dx, dy = _point(kind, x, y - hy)
+        H[i, 0, 0] = (ax - bx) / (2 * hx)
+        H[i, 1, 1] = (cy - dy) / (2 * hy)
+        H[i, 0, 1] = H[i, 1, 0] = ((ay - by) / (2 * hx) + (cx - dx) / (2 * hy)) / 2
+
+
 # The same function with one declared signature: a numba function value that a compiled step
 # loop receives as an argument (optimizers/loop.py), compiled once for this type and cached.
 POINT = numba.types.UniTuple(numba.types.float64, 3)(numba.types.int64, numba.types.float64, numba.types.float64)
@@ -100,6 +116,12 @@ def point_for(value_and_grad):
     return None if kind is None else (point, kind)
 
 
+def hessian_for(value_and_grad):
+    """hessian_into bound to this surface's kind, or None for a formula that is not built in."""
+    kind = KIND.get(value_and_grad)
+    return None if kind is None else partial(hessian_into, kind)
+
+
 def into_for(value_and_grad):
     """objective_into bound to this surface's kind, or None for a formula that is not built in."""
     kind = KIND.get(value_and_grad)
@@ -110,3 +132,4 @@ def into_for(value_and_grad):
 def compile_all() -> None:
     """Compile (or load from numba's cache) the objectives now: see optimizers.groups.compile_all."""
     objective_into(0, np.zeros((1, 2)), np.zeros(1), np.zeros((1, 2)))
+    hessian_into(0, np.zeros((1, 2)), np.zeros((1, 2, 2)))

@@ -81,7 +81,7 @@ def _build(text: str, domain) -> Surface:
     def value_and_grad(x, y):
         return tuple(program(x, y))
 
-    local = _local(graph, roots)
+    local, exact_hessian = _local(graph, roots)
     minima = estimate_minima(local, domain)
     latex = [_latex(graph, n) for n in roots]
     return Surface(
@@ -89,7 +89,8 @@ def _build(text: str, domain) -> Surface:
         value_and_grad=value_and_grad, domain=domain, default_start=_start(value_and_grad, domain, minima),
         critical_points=minima, formula=f"f(x, y) = {latex[0]}",
         reference="Typed formula; gradient by exact symbolic differentiation; minima estimated by a multi-start search.",
-        gradient_formula=(latex[1], latex[2]), estimated=True, source=text)
+        gradient_formula=(latex[1], latex[2]), estimated=True, source=text,
+        second_derivatives=(lambda x, y: tuple(local(x, y)[3:6])) if exact_hessian else None)
 
 
 def _latex(graph, node) -> str | None:
@@ -100,7 +101,8 @@ def _latex(graph, node) -> str | None:
 
 
 def _local(graph, roots):
-    """f, ∇f and the Hessian for the minima search; without the Hessian if it is too large."""
+    """f, ∇f and the Hessian for the minima search (and the stability lens), and whether the
+    Hessian is there: without it when it is too large (then its three values read 0)."""
     f, fx, fy = roots
     graph.max_nodes = HESSIAN_NODES
     try:
@@ -117,7 +119,7 @@ def _local(graph, roots):
 
     def local(x, y):
         return (*program(x, y), 0.0, 0.0, 0.0)[:6]
-    return local
+    return local, len(nodes) == 6
 
 
 def _start(value_and_grad, domain, minima):

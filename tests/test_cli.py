@@ -3,6 +3,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,6 +25,14 @@ def test_trace_prints_the_documented_json():
     adam = out["runs"][0]
     assert adam["label"] == "Adam + cosine" and adam["points"][0] == [-1.5, 2.0] and len(adam["sigma"]) == 500
     assert out["runs"][1]["sigma"] is None  # SGD has no σ
+    # the stability lens, under the names the README gives
+    for r in out["runs"]:
+        n = len(r["lr"])
+        assert len(r["curvature"]) == n and len(r["curvature"][0]) == 2 and len(r["effective_sharpness"]) == n
+    x, y = -1.5, 2.0  # Rosenbrock's Hessian at the start, in closed form
+    exact = np.linalg.eigvalsh([[1200 * x * x - 400 * y + 2, -400 * x], [-400 * x, 200]])
+    assert np.allclose(adam["curvature"][0], exact, rtol=1e-6)
+    assert adam["stability"][-1] == pytest.approx(adam["effective_sharpness"][-1] / 38, rel=1e-12)
 
 
 def test_bad_scenario_exits_2_with_one_line(tmp_path):

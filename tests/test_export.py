@@ -36,7 +36,7 @@ def diverging():
 
 def test_csv_has_one_row_per_run_and_step_with_every_quantity(warmup):
     sc, results = warmup
-    rows = list(csv.DictReader(io.StringIO(trajectories_csv(results, chunk=700))))
+    rows = list(csv.DictReader(io.StringIO(trajectories_csv(sc.surface_obj, results, chunk=700))))
     assert list(rows[0]) == list(CSV_COLUMNS)
     assert len(rows) == row_count(results) == 2 * (sc.steps + 1)
     adam = [r for r in rows if r["run"] == "2"]
@@ -49,11 +49,15 @@ def test_csv_has_one_row_per_run_and_step_with_every_quantity(warmup):
     assert float(row["sigma_x"]) == r.sigma[t - 1, 0] and float(row["momentum_y"]) == r.momentum[t - 1, 1]
     assert float(row["effective_lr_x"]) == r.effective_lr[t - 1, 0]
     assert adam[0]["grad_x"] == "" and adam[0]["x"] == "-120.0"
+    # the stability lens: the lecture surface's constant curvature, and S_t/T_t of Adam (T = 38)
+    assert float(row["curvature_min"]) == pytest.approx(5.5735, rel=1e-4)
+    assert float(row["curvature_max"]) == pytest.approx(1.746830e6, rel=1e-6)
+    assert float(row["stability"]) == pytest.approx(float(row["effective_sharpness"]) / 38, rel=1e-12)
 
 
 def test_csv_marks_divergence_and_leaves_missing_numbers_empty(diverging):
-    _, results = diverging
-    rows = list(csv.DictReader(io.StringIO(trajectories_csv(results))))
+    sc, results = diverging
+    rows = list(csv.DictReader(io.StringIO(trajectories_csv(sc.surface_obj, results))))
     sgd = [r for r in rows if r["run"] == "1"]
     k = results[0].diverged_at
     assert k is not None and all(r["diverged_at"] == str(k) for r in sgd)

@@ -120,9 +120,9 @@ def export_section(scenario, results, map_fig, colours, view, tr) -> None:
         key = (scenario_key, tuple(colours), str(view), lang, title)
         c1, c2, c3 = st.columns(3)
         rows = row_count(results)  # over FAST_ROWS (≥ ~1 s to write): made on request, with a progress bar
-        _data_export(c1, "CSV", tr("Trajectories (CSV)"), lambda progress=None: trajectories_csv(results, progress),
+        _data_export(c1, "CSV", tr("Trajectories (CSV)"), lambda progress=None: trajectories_csv(scenario.surface_obj, results, progress),
                      "descent-lab-trajectories.csv", "text/csv", rows, key, tr,
-                     tr("One row per run and step: point, loss, gradient, η, σ, η/σ and momentum per coordinate."))
+                     tr("One row per run and step: point, loss, gradient, η, σ, η/σ and momentum per coordinate; curvature, effective sharpness and stability."))
         _data_export(c2, "JSON", tr("Trajectories (JSON)"), lambda progress=None: trace_json(scenario, results, progress),
                      "descent-lab-trajectories.json", "application/json", rows, key, tr,
                      tr("The scenario and every recorded quantity per step, as cli.py trace prints it."))
