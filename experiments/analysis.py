@@ -14,6 +14,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from optimizers import RunResult
 from surfaces import Surface
 
+from .stability import burst_leads, ended_at, stability_of, unstable_stretches
+
 BURST_FACTOR = 10.0  # a burst step is ≥ this many times the recent median step
 BURST_WINDOW = 50  # "recent": the previous 50 steps
 BURST_MIN_FRACTION = 0.005  # …and at least 0.5% of the view's diagonal (ignore jitter near a minimum)
@@ -104,6 +106,9 @@ class Summary:
     bursts: int  # burst events (burst_starts)
     longest_step: float | None
     longest_step_at: int | None  # 1-based step number
+    unstable_from: tuple[int, ...] = ()  # the first step of each unstable stretch (stability > 1)
+    burst_leads: tuple[int | None, ...] = ()  # per burst: steps since its unstable stretch began
+    ended_at: str = ""  # minimum / saddle / maximum / not a critical point / flat (experiments.stability)
 
 
 def summarize(surface: Surface, result: RunResult, tolerance: float | None = None) -> Summary:
@@ -114,6 +119,10 @@ def summarize(surface: Surface, result: RunResult, tolerance: float | None = Non
     final = tuple(float(v) for v in pts[-1]) if len(pts) else None
     dist, m = nearest_minimum(surface, final)
     longest = int(np.argmax(lengths)) if len(lengths) else None
+    starts = bursts(lengths, scale)
+    stretches = []
+    if result.effective_lr is not None:
+        stretches = unstable_stretches(stability_of(surface, result).stability)
     return Summary(
         label=result.label,
         final_loss=float(result.loss[-1]) if len(result.loss) else None,
@@ -121,7 +130,10 @@ def summarize(surface: Surface, result: RunResult, tolerance: float | None = Non
         nearest=None if m is None else f"({m.x:.4g}, {m.y:.4g})",
         steps_to_tolerance=steps_to_within(surface, pts, tolerance),
         diverged_at=result.diverged_at,
-        bursts=len(bursts(lengths, scale)),
+        bursts=len(starts),
         longest_step=None if longest is None else float(lengths[longest]),
         longest_step_at=None if longest is None else longest + 1,
+        unstable_from=tuple(a for a, _ in stretches),
+        burst_leads=tuple(burst_leads(stretches, starts + 1)),
+        ended_at=ended_at(surface, result),
     )

@@ -8,6 +8,8 @@ For the update at step t (its gradient taken at θ_{t−1}):
   threshold             T_t, the rule's linear stability threshold (Optimizer.thresholds)
   stability             S_t / T_t: above 1 the oscillation along the top direction of E·H' grows
                         (for a plain step by |1 − S_t| per step), below 1 it shrinks
+  growth                how much that oscillation is multiplied per step: the spectral radius of
+                        the rule's linear iteration at S_t (Optimizer.iteration)
 Rules that step by a sign alone (Rprop, Lion) have no threshold: their stability is None, and
 `note` says why. Sources: J. Cohen et al., "Gradient Descent on Neural Networks Typically Occurs at
 the Edge of Stability", ICLR 2021; J. Cohen et al., "Adaptive Gradient Methods at the Edge of
@@ -31,6 +33,7 @@ class Stability:
     effective_sharpness: np.ndarray  # (n,)
     threshold: np.ndarray | None  # (n,)
     stability: np.ndarray | None  # (n,)
+    growth: np.ndarray | None = None  # (n,)
     note: str = ""  # why there is no threshold, where there is none
 
 
@@ -84,9 +87,23 @@ def stability_of(surface, result) -> Stability:
     curvature, sharp = np.empty((n, 2)), np.empty(n)
     with np.errstate(all="ignore"):
         _lens(H, np.ascontiguousarray(result.effective_lr[:n]), cls.hessian_shift(settings), curvature, sharp)
-        threshold = cls.thresholds(settings, n, cycled_values(result.spec, n))
+        cycled = cycled_values(result.spec, n)
+        threshold = cls.thresholds(settings, n, cycled)
         ratio = None if threshold is None else sharp / threshold
-    return Stability(curvature, sharp, threshold, ratio, cls.no_threshold)
+        growth = cls.growth(settings, sharp, n, cycled)
+    return Stability(curvature, sharp, threshold, ratio, growth, cls.no_threshold)
+
+
+def top_direction(H: np.ndarray, effective_lr, shift: float = 0.0) -> np.ndarray:
+    """The unit eigenvector of E·(H + shift·I) with the largest eigenvalue (E = diag(e)): the
+    direction along which the step overshoots first."""
+    e = np.maximum(np.asarray(effective_lr, dtype=float), 0.0)
+    root = np.sqrt(e)
+    sym = root[:, None] * (np.asarray(H, dtype=float) + shift * np.eye(2)) * root[None, :]
+    _, vectors = np.linalg.eigh(sym)
+    v = root * vectors[:, 1]  # E^{1/2}·u is an eigenvector of E·H when u is one of E^{1/2}·H·E^{1/2}
+    norm = np.hypot(*v)
+    return v / norm if norm > 0 else np.array([np.nan, np.nan])
 
 
 def unstable_stretches(stability: np.ndarray | None) -> list[tuple[int, int]]:
@@ -99,15 +116,20 @@ def unstable_stretches(stability: np.ndarray | None) -> list[tuple[int, int]]:
 
 
 MINIMUM, SADDLE, MAXIMUM, NOT_CRITICAL, FLAT = "minimum", "saddle", "maximum", "not a critical point", "flat"
+POINT_KINDS = (MINIMUM, SADDLE, MAXIMUM, NOT_CRITICAL, FLAT)  # texts the page translates
+
+
+ZERO_GRADIENT = 1e-6  # ‖g‖ this small against the run's largest gradient: a critical point
 
 
 def point_kind(gradient, curvature, scale: float) -> str:
     """What kind of point θ is, from its gradient and the eigenvalues of its Hessian: the lecture's
-    "is it really a critical point?". The gradient counts as zero when ‖g‖ ≤ 1e-3·scale, scale
-    being a typical gradient of the surface (its largest along the run, say); an eigenvalue counts
-    as zero when |λ| ≤ 1e-6·max|λ|."""
+    "is it really a critical point?". The gradient counts as zero when ‖g‖ ≤ ZERO_GRADIENT·scale,
+    scale being the largest gradient along the run (a run stuck in the lecture's valley keeps
+    3·10⁻⁵ of it, one that crawls on the plateau 0.7: neither is at a critical point); an
+    eigenvalue counts as zero when |λ| ≤ 1e-6·max|λ|."""
     g = float(np.hypot(*gradient))
-    if not np.isfinite(g) or g > 1e-3 * scale:
+    if not np.isfinite(g) or g > ZERO_GRADIENT * scale:
         return NOT_CRITICAL
     lo, hi = (float(v) for v in curvature)
     tiny = 1e-6 * max(abs(lo), abs(hi))
@@ -118,3 +140,24 @@ def point_kind(gradient, curvature, scale: float) -> str:
     if lo < -tiny and hi > tiny:
         return SADDLE
     return FLAT
+
+
+def burst_leads(stretches: list[tuple[int, int]], burst_steps) -> list[int | None]:
+    """For each burst (a 1-based step), how many steps before it the unstable stretch it belongs
+    to began (the last one begun by then), or None when none had."""
+    out = []
+    for b in burst_steps:
+        begun = [a for a, _ in stretches if a <= b]
+        out.append(int(b - begun[-1]) if begun else None)
+    return out
+
+
+def ended_at(surface, result) -> str:
+    """The kind of point the run ended at (point_kind), judged against its largest gradient."""
+    if not len(result.points):
+        return NOT_CRITICAL
+    end = np.asarray(result.points[-1], dtype=float)
+    _, g = surface.objective(end[None])
+    grads = np.hypot(*np.asarray(result.grads, dtype=float).T) if result.grads is not None and len(result.grads) else np.array([])
+    scale = float(np.nanmax(np.concatenate([grads, [np.hypot(*g[0])]])))
+    return point_kind(g[0], eigenvalues(surface.hessian(end)), scale)

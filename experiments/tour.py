@@ -42,7 +42,9 @@ PRESETS: list[Preset] = [
     Preset("stuck", "Stuck, but not at a critical point",
            "Plain gradient descent with a large fixed learning rate, η = 1.1449×10⁻⁶, just below 2/λ_max. "
            "The path bounces from wall to wall across the narrow valley: the loss hardly falls (watch the loss "
-           "row), yet the gradient norm stays above 10⁷. Training is stuck, but this is no critical point.",
+           "row), yet the gradient norm stays above 10⁷. Training is stuck, but this is no critical point. The stability row "
+           "says why the bounce never ends: η·λ_max/2 = 0.99997, just under the edge at 1, so the swing across the valley "
+           "neither grows nor dies out.",
            _lecture(1000, [{"optimizer": "SGD", "params": {"lr": LR_EDGE}, "label": "SGD, η = 1.1449e-6"}]),
            fit_view=True, inset=20),
     Preset("crawl", "A tiny learning rate crawls",
@@ -59,14 +61,17 @@ PRESETS: list[Preset] = [
            "RMS weighs every past gradient equally, so on the flat floor its σ still remembers the steep first steps and "
            "its steps stay short. RMSProp keeps a weight α on the past σ: with α = 0.9 the current gradient counts for "
            "10%, and by step 300 its σ is about a twentieth of RMS's. With the same η = 0.1, after 2,000 steps RMS has "
-           "only reached b ≈ −127; RMSProp is at b ≈ −186, 2.4 from the minimum and at a lower loss.",
+           "only reached b ≈ −127; RMSProp is at b ≈ −186, 2.4 from the minimum and at a lower loss. The stability row "
+           "shows the price of reacting fast: from step 140 RMSProp's S_t/T crosses 1 again and again (short shaded "
+           "stretches: σ drops, the step overshoots, σ catches up), while RMS stays below 0.07.",
            _lecture(2000, [{"optimizer": "LectureRMS", "params": {"lr": 0.1}, "label": "Lecture RMS, η = 0.1"},
                            {"optimizer": "LectureRMSProp", "params": {"lr": 0.1, "alpha": 0.9},
                             "label": "Lecture RMSProp, η = 0.1, α = 0.9"}])),
     Preset("adam", "Adam = RMSProp + momentum",
            "Three runs side by side. RMSprop (η = 1) adapts σ but zig-zags and bursts on the floor; momentum SGD "
            "(η = 10⁻⁶, μ = 0.9) is smooth but still crawls; Adam (η = 1), RMSProp's σ plus momentum's "
-           "average direction (and a bias correction), goes straight to the minimum.",
+           "average direction (and a bias correction), goes straight to the minimum. In the stability row only RMSprop "
+           "crosses 1 (first at step 82), and each of its bursts follows such a stretch; momentum keeps Adam below 0.3.",
            _lecture(3000, [{"optimizer": "RMSprop", "params": {"lr": 1.0}, "label": "RMSprop, η = 1"},
                            {"optimizer": "SGD", "params": {"lr": 1e-6, "momentum": 0.9}, "label": "SGD + momentum 0.9"},
                            {"optimizer": "Adam", "params": {"lr": 1.0}, "label": "Adam, η = 1"}]),
@@ -74,7 +79,8 @@ PRESETS: list[Preset] = [
     Preset("burst", "The burst",
            "Scene 3's RMS (η = 1), run longer. On the flat floor the w-gradients are tiny, so their average σ shrinks, η/σ grows, and "
            "around step 700 the path shoots out sideways, past the |w| = 5 edge of the window, before σ catches "
-           "up and it falls back. Watch σ fall and η/σ rise in the rows below just before the long steps.",
+           "up and it falls back. Watch σ fall and η/σ rise in the rows below just before the long steps. The stability "
+           "row sees it coming: S_t/T crosses 1 at step 513, 200 steps before the path shoots out at step 713.",
            _lecture(3000, [{"optimizer": "LectureRMS", "params": {"lr": 1.0}, "label": "Lecture RMS, η = 1"}]),
            fit_view=True),
     Preset("decay", "Learning-rate decay removes the bursts",

@@ -36,6 +36,26 @@ def rule_kernel(function):
     return staticmethod(jit(function))
 
 
+class Iteration:
+    """trace = t0 − t1·S and det = d0 − d1·S of a rule's 2×2 linear iteration (scalars or per-step
+    arrays): see Optimizer.iteration."""
+
+    def __init__(self, t0, t1, d0, d1):
+        self.t0, self.t1, self.d0, self.d1 = t0, t1, d0, d1
+
+    def threshold(self):
+        with np.errstate(divide="ignore"):
+            return np.divide(1 + np.asarray(self.t0) + self.d0, np.asarray(self.t1) + self.d1)
+
+    def radius(self, S):
+        """max |z| over the roots of z² − trace·z + det."""
+        trace, det = self.t0 - self.t1 * S, self.d0 - self.d1 * S
+        disc = trace * trace / 4 - det
+        with np.errstate(invalid="ignore"):
+            real = np.maximum(np.abs(trace / 2 + np.sqrt(np.maximum(disc, 0))), np.abs(trace / 2 - np.sqrt(np.maximum(disc, 0))))
+            return np.where(disc >= 0, real, np.sqrt(np.abs(det)))
+
+
 class Optimizer:
     name: ClassVar[str]
     params: ClassVar[dict[str, Param]]
@@ -104,16 +124,31 @@ class Optimizer:
         return out
 
     @classmethod
-    def thresholds(cls, settings: dict, steps: int, cycled=None) -> np.ndarray | None:
-        """The linear stability threshold T_t of the updates t = 1 … steps (None: the rule has none).
+    def iteration(cls, settings: dict, steps: int, cycled=None) -> Iteration | None:
+        """The rule's linear iteration on a quadratic, with its normaliser frozen (None: it has none).
 
-        Near a point the surface is a quadratic with Hessian H; with the normaliser frozen, the
-        error along the top eigenvector of E·H (E = diag(η_t/σ_t), the effective learning rate the
-        engine records) is multiplied at each step by the roots of the rule's characteristic
-        polynomial, and it shrinks while the effective sharpness S_t = λ_max(E·H) < T_t. cycled:
-        the per-step momentum or β1 a schedule sets (OneCycleLR, CyclicLR), else None.
-        Default: a plain normalised step θ ← θ − E·g, whose error is multiplied by 1 − S_t: T = 2."""
-        return np.full(steps, 2.0)
+        Near a point the surface is a quadratic with Hessian H. Along the top eigenvector of E·H
+        (E = diag(η_t/σ_t), the effective learning rate the engine records), with eigenvalue S (the
+        effective sharpness), the error and the rule's momentum evolve by a 2×2 matrix whose trace
+        and determinant are linear in S; the error shrinks while both roots of
+        z² − trace·z + det lie inside the unit circle. cycled: the per-step momentum or β1 a
+        schedule sets (OneCycleLR, CyclicLR), else None.
+        Default: a plain normalised step θ ← θ − E·g: the error is multiplied by 1 − S."""
+        return Iteration(1.0, 1.0, 0.0, 0.0)
+
+    @classmethod
+    def thresholds(cls, settings: dict, steps: int, cycled=None) -> np.ndarray | None:
+        """The threshold T_t of the updates t = 1 … steps: the S at which a root reaches −1
+        (1 + trace + det = 0), where each rule here first leaves the unit circle. None: no threshold."""
+        it = cls.iteration(settings, steps, cycled)
+        return None if it is None else np.broadcast_to(it.threshold(), (steps,)).astype(float)
+
+    @classmethod
+    def growth(cls, settings: dict, sharpness: np.ndarray, steps: int, cycled=None) -> np.ndarray | None:
+        """How much the error along the top direction is multiplied per step at S_t = sharpness:
+        the spectral radius of the rule's iteration (> 1: it grows). None: no linear iteration."""
+        it = cls.iteration(settings, steps, cycled)
+        return None if it is None else it.radius(np.asarray(sharpness, dtype=float))
 
     @classmethod
     def hessian_shift(cls, settings: dict) -> float:

@@ -24,7 +24,7 @@ class Lion(Optimizer):
     state = {"m": 0.0}
     has_momentum = True
     no_threshold = "Lion steps by the sign of its momentum alone: the step does not scale with the curvature, so no linear threshold applies"
-    thresholds = classmethod(lambda cls, settings, steps, cycled=None: None)
+    iteration = classmethod(lambda cls, settings, steps, cycled=None: None)
     source = "optax"
     formula = r"\theta_t = \theta_{t-1} - \eta_t\,\big(\operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1)g_t) + \lambda\theta_{t-1}\big)"
 

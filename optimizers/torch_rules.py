@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .base import Optimizer, rule_kernel
+from .base import Iteration, Optimizer, rule_kernel
 from .params import Param, ValidationError, flag, nonneg, positive
 from .pieces import ema_of_squares, lerp, maximum, ratio, sign, weight_decay
 
@@ -48,17 +48,15 @@ class SGD(Optimizer):
         return cycled or any(s["momentum"] != 0 for s in settings)
 
     @classmethod
-    def thresholds(cls, settings, steps, cycled=None):
-        """Heavy ball b ← μb + (1−τ)g, θ ← θ − ηb is stable while (1−τ)·S < 2(1+μ) (Goh, "Why
-        Momentum Really Works", Distill 2017; the dampening τ scales the step from the second
-        one on): T = 2(1+μ)/(1−τ). Nesterov, θ ← θ − η(g + μb): T = 2(1+μ)/(1+2μ), where a root of
-        its characteristic polynomial reaches −1. μ = 0: a plain step, T = 2."""
-        mu = np.full(steps, float(settings["momentum"])) if cycled is None else np.asarray(cycled, dtype=float)
+    def iteration(cls, settings, steps, cycled=None):
+        """Heavy ball b ← μb + (1−τ)g, θ ← θ − ηb: trace 1 + μ − (1−τ)S, det μ, so
+        T = 2(1+μ)/(1−τ) (G. Goh, "Why Momentum Really Works", Distill 2017; the dampening τ
+        scales the step from the second one on). Nesterov, θ ← θ − η(g + μb): trace
+        1 + μ − (1+μ)S, det μ(1 − S), so T = 2(1+μ)/(1+2μ). μ = 0: a plain step, T = 2."""
+        mu = float(settings["momentum"]) if cycled is None else np.asarray(cycled, dtype=float)
         if settings["nesterov"]:
-            return 2 * (1 + mu) / (1 + 2 * mu)
-        damp = np.where(mu > 0, float(settings["dampening"]), 0.0)
-        with np.errstate(divide="ignore"):
-            return np.where(damp < 1, 2 * (1 + mu) / np.maximum(1 - damp, 0.0), np.inf)
+            return Iteration(1 + mu, 1 + mu, mu, mu)
+        return Iteration(1 + mu, np.where(mu > 0, 1 - float(settings["dampening"]), 1.0), mu, 0.0)
 
     @rule_kernel
     def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
@@ -131,11 +129,12 @@ class RMSprop(Optimizer):
     records_momentum = SGD.records_momentum
 
     @classmethod
-    def thresholds(cls, settings, steps, cycled=None):
-        """With momentum μ > 0 the step is heavy ball on g/σ (b ← μb + g/σ, θ ← θ − ηb):
-        T = 2(1+μ); without, a plain normalised step: T = 2."""
-        mu = np.full(steps, float(settings["momentum"])) if cycled is None else np.asarray(cycled, dtype=float)
-        return 2 * (1 + np.maximum(mu, 0.0))
+    def iteration(cls, settings, steps, cycled=None):
+        """With momentum μ > 0 the step is heavy ball on g/σ (b ← μb + g/σ, θ ← θ − ηb): trace
+        1 + μ − S, det μ, T = 2(1+μ); without, a plain normalised step: T = 2."""
+        mu = float(settings["momentum"]) if cycled is None else np.asarray(cycled, dtype=float)
+        mu = np.maximum(mu, 0.0)
+        return Iteration(1 + mu, 1.0, mu, 0.0)
 
     @rule_kernel
     def kernel(theta, g, t, hp, state, sigma, eff, mom, out):
@@ -163,14 +162,13 @@ class RMSprop(Optimizer):
 
 def _moving_average(cls, settings, steps, cycled=None):
     """m ← β1·m + (1−β1)·g, θ ← θ − E·m (E = η_t/σ_t with Adam's bias correction 1/(1−β1^t), as
-    recorded): the characteristic polynomial z² − (1 + β1 − (1−β1)S)z + β1 has the root −1 at
-    S = (2+2β1)/(1−β1) (J. Cohen et al., "Adaptive Gradient Methods at the Edge of Stability",
-    arXiv:2207.14484). β1 = 0 gives a plain step's 2."""
-    beta1 = np.full(steps, float(settings["betas"][0])) if cycled is None else np.asarray(cycled, dtype=float)
-    return (2 + 2 * beta1) / (1 - beta1)
+    recorded): trace 1 + β1 − (1−β1)S, det β1, so T = (2+2β1)/(1−β1) (J. Cohen et al., "Adaptive
+    Gradient Methods at the Edge of Stability", arXiv:2207.14484). β1 = 0: a plain step's 2."""
+    beta1 = float(settings["betas"][0]) if cycled is None else np.asarray(cycled, dtype=float)
+    return Iteration(1 + beta1, 1 - beta1, beta1, 0.0)
 
 
-MOVING_AVERAGE = classmethod(_moving_average)
+MOVING_AVERAGE = classmethod(_moving_average)  # Adam, AdamW, Adamax, RAdam
 BETAS = Param((0.9, 0.999), "β1, β2: decay of the first and second moment", kind="pair",
               low=0.0, high=1.0, high_open=True)
 ADAM_STATE = {"m": 0.0, "v": 0.0}
@@ -195,7 +193,7 @@ class Adam(Optimizer):
     has_sigma = has_momentum = True
     cycles = "betas"
     groups_by = ("amsgrad", "decoupled_weight_decay")
-    thresholds = MOVING_AVERAGE
+    iteration = MOVING_AVERAGE
     formula = r"\theta_t = \theta_{t-1} - \frac{\eta_t}{\sigma_t}\hat m_t,\quad \hat m_t = \frac{m_t}{1-\beta_1^t},\ \sigma_t = \sqrt{\frac{v_t}{1-\beta_2^t}}+\epsilon"
 
     @rule_kernel
@@ -251,7 +249,7 @@ class Adamax(Optimizer):
     state = {"m": 0.0, "u": 0.0}
     has_sigma = has_momentum = True
     cycles = "betas"
-    thresholds = MOVING_AVERAGE
+    iteration = MOVING_AVERAGE
     formula = r"\theta_t = \theta_{t-1} - \frac{\eta_t}{(1-\beta_1^t)\,u_t} m_t,\quad u_t = \max(\beta_2 u_{t-1}, |g_t|+\epsilon)"
 
     @rule_kernel
@@ -291,12 +289,11 @@ class NAdam(Optimizer):
     groups_by = ("decoupled_weight_decay",)
 
     @classmethod
-    def thresholds(cls, settings, steps, cycled=None):
+    def iteration(cls, settings, steps, cycled=None):
         """θ ← θ − E·(a_t·g + b_t·m) with m ← β1·m + (1−β1)·g, E = η_t/σ_t as recorded,
-        a_t = (1−μ_t)/(1−Π_t), b_t = μ_{t+1}/(1−Π_t·μ_{t+1}): the characteristic polynomial
-        z² − (1 + β1 − (a_t + b_t(1−β1))S)z + β1(1 − a_t·S) has the root −1 at
-        S = (2+2β1)/((1+β1)·a_t + (1−β1)·b_t) (derived here; Adam's is the case a = 0, b = 1).
-        μ_t = β1·(1 − ½·0.96^(t·ψ)), Π_t = μ_1⋯μ_t, as torch computes them."""
+        a_t = (1−μ_t)/(1−Π_t), b_t = μ_{t+1}/(1−Π_t·μ_{t+1}): trace 1 + β1 − (a_t + b_t(1−β1))S,
+        det β1(1 − a_t·S), so T_t = (2+2β1)/((1+β1)·a_t + (1−β1)·b_t) (derived here; Adam's is
+        a = 0, b = 1). μ_t = β1·(1 − ½·0.96^(t·ψ)), Π_t = μ_1⋯μ_t, as torch computes them."""
         beta1 = np.full(steps, float(settings["betas"][0])) if cycled is None else np.asarray(cycled, dtype=float)
         t = np.arange(1, steps + 1)
         psi = float(settings["momentum_decay"])
@@ -305,7 +302,8 @@ class NAdam(Optimizer):
         product = np.cumprod(mu)
         a = (1.0 - mu) / (1.0 - product)
         b = mu_next / (1.0 - product * mu_next)
-        return (2 + 2 * beta1) / ((1 + beta1) * a + (1 - beta1) * b)
+        return Iteration(1 + beta1, a + b * (1 - beta1), beta1, beta1 * a)
+
     formula = r"\theta_t = \theta_{t-1} - \frac{\eta_t}{\sigma_t}\Big(\frac{1-\mu_t}{1-\Pi_t}g_t + \frac{\mu_{t+1}}{1-\Pi_{t+1}}m_t\Big)"
 
     @rule_kernel
@@ -346,7 +344,7 @@ class RAdam(Optimizer):
     state = ADAM_STATE
     has_sigma = has_momentum = True
     cycles = "betas"
-    thresholds = MOVING_AVERAGE  # E includes the rectification r_t (and is η/(1−β1^t) before it)
+    iteration = MOVING_AVERAGE  # E includes the rectification r_t (and is η/(1−β1^t) before it)
     groups_by = ("decoupled_weight_decay",)
     formula = r"\theta_t = \theta_{t-1} - \eta_t\, r_t \frac{\hat m_t}{\sigma_t}\ \text{ if } \rho_t>5,\ \text{else } \theta_{t-1}-\eta_t \hat m_t"
 
@@ -426,7 +424,7 @@ class Rprop(Optimizer):
     pairs = {"etas": ("etaminus", "etaplus"), "step_sizes": ("step_min", "step_max")}
     state = {"prev": 0.0, "step_size": 0.0}
     no_threshold = "Rprop steps by the sign of g alone: the step does not scale with the curvature, so no linear threshold applies"
-    thresholds = classmethod(lambda cls, settings, steps, cycled=None: None)
+    iteration = classmethod(lambda cls, settings, steps, cycled=None: None)
     formula = r"\theta_t = \theta_{t-1} - s_t \odot \operatorname{sign}(g_t)"
 
     @classmethod

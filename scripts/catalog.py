@@ -4,7 +4,8 @@
 
 Collected from (1) the source: calls tr("…"), tr.plural(n, "…", "…"), note("…"), Phrase("…") and ValidationError("…") with a literal
 text in app.py, ui/, views/, optimizers/ and experiments/; (2) the core's own texts: parameter meanings, optimizer
-summaries and sources, surface names and descriptions, critical-point kinds, why a run stopped,
+summaries and sources, why a rule has no stability threshold, surface names and descriptions,
+critical-point kinds, the kinds of point a run ends at, why a run stopped,
 why a typed formula was refused, the formula examples,
 and the tour's titles, explanations and run labels.
 """
@@ -40,6 +41,7 @@ def source_texts() -> set[str]:
 
 
 def core_texts() -> set[str]:
+    from experiments.stability import POINT_KINDS
     from experiments.tour import PRESETS
     from optimizers import OPTIMIZERS, SCHEDULES
     from optimizers.engine import REASONS
@@ -47,17 +49,18 @@ def core_texts() -> set[str]:
     from surfaces.custom import EXAMPLES
     from surfaces.parse import MESSAGES, WORDS
     from ui.controls import summary
-    from views.stepfig import CAUSES
+    from views.stepfig import CAUSES, STABILITY_TEXTS
     from views.toolbar import TEXTS as TOOLBAR
 
-    found = set(REASONS.values()) | set(CAUSES.values()) | set(MESSAGES.values()) | set(EXAMPLES) | set(WORDS) | set(TOOLBAR)
+    found = set(REASONS.values()) | set(CAUSES.values()) | set(STABILITY_TEXTS.values()) | set(MESSAGES.values()) | set(EXAMPLES) | set(WORDS) | set(TOOLBAR)
     typed = formula_surface("x^2")
     found |= {typed.title, typed.reference}
     for registry in (OPTIMIZERS, SCHEDULES):
         for cls in registry.values():
             found |= {p.doc for p in cls.params.values()}
+    found |= set(POINT_KINDS)
     for cls in OPTIMIZERS.values():
-        found |= {summary(cls), cls.source}
+        found |= {summary(cls), cls.source} | ({cls.no_threshold} - {""})
     for s in SURFACES.values():
         found |= {s.title, s.description} | {p.kind for p in s.critical_points} | ({s.reference} - {""})
     for p in PRESETS:

@@ -151,3 +151,36 @@ def test_rosenbrock_momentum_zigzags_then_rolls_adam_follows_rmsprop_never_settl
     assert s_rms.steps_to_tolerance is None and s_rms.distance == pytest.approx(0.06, abs=0.005)
     assert step_lengths(rmsprop.points)[-500:].mean() == pytest.approx(0.014, abs=0.001)
     assert np.count_nonzero(crossings(rmsprop) >= 1000) > 1000  # it keeps jumping across the floor
+
+
+# ---------------------------------------------------------------- the stability lens in the texts
+def lens(key, i=0):
+    from experiments.stability import stability_of
+    return stability_of(LECTURE, results(key)[i])
+
+
+def test_scene_1_sits_just_under_the_edge_of_stability():
+    ratio = lens("stuck").stability
+    assert np.allclose(ratio, 0.99997, atol=5e-6) and ratio.max() < 1  # "η·λ_max/2 = 0.99997, just under 1"
+    assert summarize(LECTURE, results("stuck")[0]).ended_at == "not a critical point"
+
+
+def test_scene_4_rmsprop_crosses_the_edge_from_step_140_and_rms_stays_below_007():
+    from experiments.stability import unstable_stretches
+    stretches = unstable_stretches(lens("rmsprop", 1).stability)
+    assert stretches[0][0] == 140 and len(stretches) > 10  # "from step 140 … again and again"
+    assert lens("rmsprop", 0).stability.max() < 0.07
+
+
+def test_scene_5_only_rmsprop_crosses_the_edge_and_each_burst_follows_a_stretch():
+    rms, sgd, adam = (summarize(LECTURE, r) for r in results("adam"))
+    assert rms.unstable_from[0] == 82 and sgd.unstable_from == () and adam.unstable_from == ()
+    assert rms.bursts > 0 and len(rms.burst_leads) == rms.bursts and all(k is not None for k in rms.burst_leads)
+    assert lens("adam", 2).stability.max() < 0.3
+
+
+def test_scene_6_the_stability_row_sees_the_burst_200_steps_ahead():
+    s = summarize(LECTURE, results("burst")[0])
+    assert s.unstable_from[0] == 513 and s.burst_leads[0] == 200  # unstable from 513, out at 713
+    first = burst_starts(burst_steps(step_lengths(results("burst")[0].points), view_diagonal(LECTURE)))[0] + 1
+    assert first == 713

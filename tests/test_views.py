@@ -113,13 +113,13 @@ def test_sampling_keeps_the_burst_and_the_spike():
 def test_diagnostics_rows_share_the_step_axis_and_mark_bursts():
     surface, results = preset_results("burst")
     d = as_json(diagnostics_figure(surface, results, PALETTE))
-    assert len(ROWS) == 6
+    assert len(ROWS) == 7
     names = [t["name"] for t in d["data"]]
     assert any("bursts" in n for n in names)
     burst = next(t for t in d["data"] if "bursts" in t["name"])
     assert 600 <= arr(burst["x"]).min() <= 800  # the first burst, around step 700
-    axes = [d["layout"]["xaxis"]] + [d["layout"][f"xaxis{i}"] for i in range(2, 6)]
-    assert all(a["matches"] == "x6" for a in axes)  # one shared step axis
+    axes = [d["layout"]["xaxis"]] + [d["layout"][f"xaxis{i}"] for i in range(2, len(ROWS))]
+    assert all(a["matches"] == f"x{len(ROWS)}" for a in axes)  # one shared step axis
 
 
 @pytest.mark.parametrize("key", ["burst", "decay", "adam"])
@@ -133,6 +133,25 @@ def test_one_burst_count_in_the_summary_the_step_through_and_the_diagnostics(key
     stepper = [len(bursts_of(r, view_diagonal(surface))) for r in results]
     assert sum(counts) > 0 and counts == stepper
     assert sorted(marked) == sorted(c for c in counts if c)
+
+
+def test_the_stability_row_shades_what_is_unstable_and_draws_the_edge():
+    """Scene 6: the lecture's RMS is unstable from step 513 (S_t/T_t > 1) and bursts at step 713;
+    the row shades each unstable stretch and draws the edge at 1."""
+    from experiments.stability import stability_of, unstable_stretches
+    from views.diagnostics import STABILITY_ROW
+    surface, results = preset_results("burst")
+    d = as_json(diagnostics_figure(surface, results, PALETTE))
+    row = f"y{STABILITY_ROW}"
+    (curve,) = [t for t in d["data"] if t.get("yaxis") == row]
+    ratio = stability_of(surface, results[0]).stability
+    x = arr(curve["x"]).astype(int)
+    assert np.allclose(arr(curve["y"]), ratio[x - 1], equal_nan=True)  # sampled, not altered
+    shaded = [(s["x0"], s["x1"]) for s in d["layout"]["shapes"] if s["type"] == "rect" and s["yref"] == f"{row} domain"]
+    stretches = unstable_stretches(ratio)
+    assert stretches[0][0] == 513 and shaded == [(a - 0.5, b + 0.5) for a, b in stretches]
+    (edge,) = [s for s in d["layout"]["shapes"] if s["type"] == "line" and s["yref"] == row]
+    assert edge["y0"] == edge["y1"] == 0 and d["layout"][f"yaxis{STABILITY_ROW}"]["type"] == "log"  # log10(1)
 
 
 def test_update_rule_latex_states_the_lecture_spine_with_numbers():

@@ -9,8 +9,10 @@ import numpy as np
 import streamlit as st
 
 from experiments.analysis import view_diagonal
+from experiments.stability import stability_of
+from optimizers import OPTIMIZERS
 from views.alttext import step_alt
-from views.stepfig import bursts_of, explain_step, panel_latex, step_figure
+from views.stepfig import bursts_of, explain_step, panel_latex, stability_panel, step_figure
 from views.text import md
 from views.toolbar import chart_config
 
@@ -74,6 +76,7 @@ def step_through(results, run_ids, surface, view, colours, tr, large: bool = Fal
         if ex.stretch is not None:
             st.caption(tr("The step taken is {stretch}× as long as the plain gradient step −η_t·g_t.",
                           stretch=f"{ex.stretch:.3g}"))
+        _stability(surface, r, t, tr)
         if ex.burst:
             template, values = ex.cause
             st.warning(tr("⚡ Burst: this step is {ratio}× the median of the 50 steps before it.",
@@ -82,3 +85,20 @@ def step_through(results, run_ids, surface, view, colours, tr, large: bool = Fal
         if r.diverged_at is not None and t == last:
             st.error(tr("The next update leaves the finite numbers: {reason}", reason=tr(r.reason_text, **r.reason_values)))
     st.caption(tr("Keys: ← → one update, Home / End the first / last, B the next burst (click the page first, not an input)."))
+
+
+def _stability(surface, r, t: int, tr) -> None:
+    """The stability lens of update t: λ_max(H), S_t, T and what the oscillation does."""
+    if r.effective_lr is None or t > len(r.effective_lr):
+        return
+    lens = stability_of(surface, r)
+    lines, sentence = stability_panel(surface, r, lens, t, tr)
+    st.markdown(tr("**Stability** of this update (the diagnostics' stability row)"))
+    for line in lines:
+        st.latex(line)
+    if sentence is None:
+        st.caption(tr(OPTIMIZERS[r.spec.optimizer].no_threshold))
+    elif lens.stability[t - 1] > 1:
+        st.warning(sentence)
+    else:
+        st.caption(sentence)

@@ -1,8 +1,10 @@
 """Diagnostics under the map, sharing one step axis: why a path does what it does.
 
 Rows: loss above the minimum, gradient norm, learning rate η_t (the schedule), σ_t per
-coordinate, effective step η_t/σ_t per coordinate, and step length with bursts marked. Read
-together they show the lecture's burst: σ shrinks on the flat floor → η/σ grows → a long step.
+coordinate, effective step η_t/σ_t per coordinate, stability S_t/T_t (experiments/stability.py)
+with its edge at 1 and the unstable stretches shaded, and step length with bursts marked. Read
+together they show the lecture's burst: σ shrinks on the flat floor → η/σ grows → the stability
+crosses 1 → the oscillation across the valley grows → a long step.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from experiments.analysis import bursts, step_lengths, view_diagonal
+from experiments.stability import stability_of, unstable_stretches
 from i18n import ENGLISH
 from surfaces import Surface
 
@@ -22,7 +25,10 @@ from .rawfig import RawFigure, typed
 from .sampling import curve_indices
 from .text import plotly_text
 
-ROWS = ("loss", "gradient", "lr", "sigma", "effective", "step")
+ROWS = ("loss", "gradient", "lr", "sigma", "effective", "stability", "step")
+STABILITY_ROW, STEP_ROW = ROWS.index("stability") + 1, ROWS.index("step") + 1
+UNSTABLE = "rgba(208, 0, 0, 0.13)"  # the shading of an unstable stretch
+MAX_STRETCHES = 150  # shaded per run; more (an oscillation at the edge) are merged across short gaps
 
 
 def _titles(surface: Surface, lower: float | None, tr=ENGLISH):
@@ -31,6 +37,7 @@ def _titles(surface: Surface, lower: float | None, tr=ENGLISH):
     return (loss, tr("gradient norm ‖g_t‖ (log)"), tr("learning rate η_t (schedule)"),
             tr("σ_t per coordinate (solid {a}, dotted {b})", a=a, b=b),
             tr("effective step η_t/σ_t (solid {a}, dotted {b})", a=a, b=b),
+            tr("stability S_t/T_t (log; above 1, shaded: unstable)"),
             tr("step length ‖θ_t − θ_{t−1}‖ (× burst)"))
 
 
@@ -67,7 +74,22 @@ def _lr_axis(rates) -> dict:
     return {"type": "linear", "range": [min(lo, 0.0), 1.15 * hi if hi > 0 else 1.0], **ticks}
 
 
-def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr=ENGLISH) -> go.Figure:
+def _merged(stretches: list[tuple[int, int]], most: int) -> list[tuple[int, int]]:
+    """At most `most` stretches: neighbours closer than the smallest gaps are joined."""
+    while len(stretches) > most:
+        gaps = sorted(b[0] - a[1] for a, b in zip(stretches, stretches[1:], strict=False))
+        limit = gaps[len(stretches) - most - 1]
+        out = [stretches[0]]
+        for a, b in stretches[1:]:
+            if a - out[-1][1] <= limit:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
+        stretches = out
+    return stretches
+
+
+def diagnostics_figure(surface: Surface, results, colours, height: int = 1120, tr=ENGLISH) -> go.Figure:
     lows = [p.value for p in surface.global_minima]
     lower = min(lows) if lows else None
     fig = RawFigure()  # traces as plain dicts: plotly's validation of ~20 line traces costs ~20 ms
@@ -88,7 +110,7 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr
                        "legendgroup": group, "showlegend": show, "line": {"color": c, "width": 1.6, "dash": dash},
                        "hovertemplate": f"{name}<br>{tr('step')} %{{x}}<br>%{{y:.4g}}<extra></extra>", **axes(row)})
 
-    shapes = []
+    shapes, unlensed = [], []
     for i, r in enumerate(results):
         c, g, name = colours[i], f"run{i}", plotly_text(r.label)
         loss = r.loss - lower if lower is not None else r.loss
@@ -103,15 +125,25 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr
                 add(4, r.sigma[:, j], c, f"{name} σ[{j}]", g, dash)
             if r.effective_lr is not None:
                 add(5, r.effective_lr[:, j], c, f"{name} η/σ[{j}]", g, dash)
+        lens = stability_of(surface, r) if r.effective_lr is not None else None
+        if lens is not None and lens.stability is not None:
+            ratio = np.where(lens.stability > 0, lens.stability, np.nan)  # log axis: ≤ 0 (a maximum ahead) is a gap
+            add(STABILITY_ROW, ratio, c, name, g, steps=np.arange(1, len(ratio) + 1))
+            a = axes(STABILITY_ROW)
+            for first, last in _merged(unstable_stretches(lens.stability), MAX_STRETCHES):
+                shapes.append({"type": "rect", "x0": first - 0.5, "x1": last + 0.5, "xref": a["xaxis"], "y0": 0, "y1": 1,
+                               "yref": f"{a['yaxis']} domain", "fillcolor": UNSTABLE, "line": {"width": 0}, "layer": "below"})
+        elif lens is not None:
+            unlensed.append(name)
         lengths = step_lengths(r.points)
-        add(6, lengths, c, name, g, steps=np.arange(1, len(lengths) + 1))
+        add(STEP_ROW, lengths, c, name, g, steps=np.arange(1, len(lengths) + 1))
         starts = bursts(lengths, scale)  # the summary's bursts, each marked where it begins
         if len(starts):
             shown = starts[:: max(1, len(starts) // 400)]
             traces.append({"type": "scatter", "x": typed(shown + 1), "y": typed(lengths[shown]), "mode": "markers",
                            "name": f"{name}: {tr('bursts')}", "legendgroup": g, "showlegend": False,
                            "marker": {"symbol": "x", "size": 8, "color": "#D00000"},
-                           "hovertemplate": f"{name}: {tr('burst at step')} %{{x}}<br>{tr('length')} %{{y:.4g}}<extra></extra>", **axes(6)})
+                           "hovertemplate": f"{name}: {tr('burst at step')} %{{x}}<br>{tr('length')} %{{y:.4g}}<extra></extra>", **axes(STEP_ROW)})
         if r.diverged_at is not None:
             for row in range(1, len(ROWS) + 1):
                 a = axes(row)
@@ -124,6 +156,15 @@ def diagnostics_figure(surface: Surface, results, colours, height: int = 980, tr
         if row != 3:
             y["type"] = "log"
     layout["yaxis3"].update(_lr_axis([r.lr for r in results]))
+    a = axes(STABILITY_ROW)
+    # the edge of stability, S_t/T_t = 1 (a shape on a log axis is placed by log10 of its value)
+    shapes.append({"type": "line", "x0": 0, "x1": 1, "xref": f"{a['xaxis']} domain", "y0": 0, "y1": 0, "yref": a["yaxis"],
+                   "line": {"color": "#D00000", "width": 1.5, "dash": "dash"}})
+    if unlensed:
+        layout["annotations"].append({
+            "text": tr("no stability for {runs}: a step by the sign of g does not scale with the curvature", runs=", ".join(unlensed)),
+            "xref": "paper", "yref": "paper", "x": 0.01, "y": _within(layout[f"yaxis{STABILITY_ROW}"]["domain"], 0.85),
+            "xanchor": "left", "showarrow": False, "font": {"size": 12, "color": "#444444"}, "bgcolor": "rgba(255,255,255,0.8)"})
     without = [plotly_text(r.label) for r in results if r.sigma is None]
     if without:  # an empty row must say why it is empty
         layout["annotations"].append({

@@ -234,3 +234,41 @@ def panel_latex(ex: StepExplain, axis_names=("x", "y")) -> list[str]:
     lines.append(rf"-\eta_{{{t}}}\, g_{{{t}}} = {col(ex.plain)}")
     lines.append(rf"\Delta\theta = \theta_{{{t}}} - \theta_{{{t - 1}}} = {col(ex.step)}")
     return lines
+
+
+STABILITY_TEXTS = {  # the page translates these (i18n)
+    "grows": "The oscillation along {direction} grows ×{factor} per step: S_t/T = {ratio} is above 1, unstable.",
+    "shrinks": "The oscillation along {direction} shrinks ×{factor} per step: S_t/T = {ratio} is below 1, stable.",
+}
+
+
+def direction_text(vector, axes: tuple[str, str], tr=ENGLISH) -> str:
+    """A unit direction in the surface's axis names: "w", "b", or "(b, w) ∝ (0.71, −0.71)"."""
+    v = np.asarray(vector, dtype=float)
+    if not np.isfinite(v).all():
+        return "—"
+    for i in (0, 1):
+        if abs(v[i]) >= 0.99:
+            return axes[i]
+    v = v if v[np.argmax(np.abs(v))] > 0 else -v
+    return f"({axes[0]}, {axes[1]}) ∝ ({v[0]:.2f}, {v[1]:.2f})"
+
+
+def stability_panel(surface, result, lens, t: int, tr=ENGLISH) -> tuple[list[str], str | None]:
+    """What the step-through panel says about update t: LaTeX lines (λ_max(H), S_t, T, S_t/T) and
+    a sentence on the oscillation along the top direction (None where the rule has no threshold)."""
+    from experiments.stability import top_direction
+    from optimizers import OPTIMIZERS
+    k = t - 1
+    lam = float(lens.curvature[k, 1])
+    S = float(lens.effective_sharpness[k])
+    lines = [rf"\lambda_{{\max}}(H) = {num(lam)},\quad S_t = \lambda_{{\max}}\!\big(\tfrac{{\eta_t}}{{\sigma_t}} H\big) = {num(S)}"]
+    if lens.stability is None:
+        return lines, None
+    ratio, T, r = float(lens.stability[k]), float(lens.threshold[k]), float(lens.growth[k])
+    lines.append(rf"T = {num(T)},\quad S_t / T = {num(ratio)}")
+    shift = OPTIMIZERS[result.spec.optimizer].hessian_shift(result.spec.params)
+    H = surface.hessian(result.points[k])
+    direction = direction_text(top_direction(H, result.effective_lr[k], shift), surface.axis_names, tr)
+    key = "grows" if ratio > 1 else "shrinks"
+    return lines, tr(STABILITY_TEXTS[key], direction=direction, factor=f"{r:.3g}", ratio=f"{ratio:.3g}")
