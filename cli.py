@@ -8,6 +8,9 @@
                                           fate map: where one run's settings lead from every start
     python cli.py sweep SCENARIO.json --json F --png F [--param NAME] [--lr LOW HIGH N] [--values LOW HIGH N]
                                           learning rate × a second parameter: final loss, steps, diverged
+    python cli.py tune SCENARIO.json [--by loss|steps]
+                                          a fair comparison: each run's best learning rate (a log-spaced
+                                          search, diverged runs excluded), as JSON
     python cli.py formula "x^2 + 10*y^2" [--domain X0 X1 Y0 Y1]
                                           a typed surface: its exact gradient and estimated minima, as JSON
 
@@ -22,7 +25,7 @@ import json
 import sys
 
 from experiments.records import trace_dict, trajectories_csv
-from experiments.scenario import MAX_FILE_BYTES, parse_surface, read_scenario_json, run_scenario
+from experiments.scenario import MAX_FILE_BYTES, parse_surface, read_scenario_json, run_scenario, run_tune, tune_dict
 from optimizers import OPTIMIZERS, SCHEDULES, ValidationError
 from surfaces import SURFACES
 
@@ -195,6 +198,10 @@ def main(argv=None) -> int:
             m.add_argument("--param", default=None, help="the second parameter (e.g. momentum, beta1, alpha)")
             m.add_argument("--lr", type=float, nargs=3, default=None, metavar=("LOW", "HIGH", "N"), help="log-spaced")
             m.add_argument("--values", type=float, nargs=3, default=None, metavar=("LOW", "HIGH", "N"), help="linear")
+    tn = sub.add_parser("tune", help="each run's best learning rate: a log-spaced search, printed as JSON")
+    tn.add_argument("scenario")
+    tn.add_argument("--by", choices=["loss", "steps"], default="loss",
+                    help="lowest final loss (default) or fewest steps to within the tolerance of a minimum")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "list":
@@ -208,6 +215,10 @@ def main(argv=None) -> int:
             sys.stdout.write("\n")
         elif args.cmd == "export":
             print("\n".join(export(args)))
+        elif args.cmd == "tune":
+            scenario = load_scenario(args.scenario)
+            json.dump(tune_dict(scenario, run_tune(scenario, args.by), args.by), sys.stdout, allow_nan=False)
+            sys.stdout.write("\n")
         else:
             json.dump(trace(args.scenario), sys.stdout, allow_nan=False)
             sys.stdout.write("\n")

@@ -456,6 +456,33 @@ def run_sweep(scenario: Scenario, progress=None):
                  w["tolerance"], progress=progress), w
 
 
+def run_tune(scenario: Scenario, by: str = "loss", runs=None, tolerance: float | None = None, progress=None):
+    """The learning-rate search of optimizers.fate.tune for the scenario's runs (all, or the
+    indices in `runs`), from each run's own start, for the scenario's steps."""
+    from optimizers.fate import tune
+
+    from .analysis import default_tolerance
+    surface = scenario.surface_obj
+    chosen = list(range(len(scenario.runs))) if runs is None else list(runs)
+    tolerance = default_tolerance(surface) if tolerance is None else tolerance
+    minima = [(p.x, p.y) for p in surface.minima]
+    return tune(surface.objective, [scenario.runs[i] for i in chosen], scenario.steps, minima, tolerance, by,
+                progress=progress)
+
+
+def tune_dict(scenario: Scenario, tunings, by: str, runs=None) -> dict:
+    """The tuner's result as JSON: per run its lr, the chosen lr and the search curve."""
+    chosen = list(range(len(scenario.runs))) if runs is None else list(runs)
+
+    def clean(a):
+        return [None if not np.isfinite(v) else float(v) for v in np.asarray(a, dtype=float)]
+    return {"by": by, "steps": scenario.steps, "runs": [
+        {"run": i, "label": scenario.runs[i].label or scenario.runs[i].optimizer, "optimizer": scenario.runs[i].optimizer,
+         "lr": float(scenario.runs[i].params["lr"]), "best_lr": t.best, "lrs": clean(t.lrs), "final_loss": clean(t.loss),
+         "steps_to_tolerance": clean(t.steps), "diverged": [bool(d) for d in t.diverged]}
+        for i, t in zip(chosen, tunings, strict=True)]}
+
+
 def outcome_dict(outcome, shape) -> dict:
     """An Outcome as JSON-able lists of rows (null where a value is not finite or not reached)."""
 

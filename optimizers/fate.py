@@ -152,3 +152,55 @@ def sweep(objective, spec: RunSpec, lrs, name: str, values, steps: int, minima, 
     runs = [replace(spec, params=cls.validate(with_value(dict(spec.params, lr=float(lr)), name, v)))
             for v in values for lr in lrs]
     return Sweep(lrs, name, values, run_outcomes(objective, runs, steps, minima, tolerance, bound, progress))
+
+
+TUNE_BY = ("loss", "steps")  # what a tuned lr minimises: the final loss, or the steps to the tolerance
+
+
+@dataclass
+class Tuning:
+    """One run's learning-rate search: the lrs tried, what each gave, and the one chosen."""
+    lrs: np.ndarray  # (K,) log-spaced
+    loss: np.ndarray  # (K,) final loss (NaN where it diverged)
+    steps: np.ndarray  # (K,) steps to within tolerance (NaN: never)
+    diverged: np.ndarray  # (K,) bool
+    best: float | None  # the chosen lr, None when every lr diverged (or, by steps, none converged)
+
+
+def tune(objective, specs: list[RunSpec], steps: int, minima, tolerance: float, by: str = "loss",
+         decades: float = 3.0, per_decade: int = 4, bound: float = DEFAULT_BOUND, progress=None) -> list[Tuning]:
+    """A fair comparison: for each run, its lr × 10^[−decades, +decades] (log-spaced, per_decade
+    values per decade, the run's own lr among them), every other setting kept; the lr with the
+    lowest final loss (by="loss") or the fewest steps to within `tolerance` of a minimum
+    (by="steps"; ties: the lower loss) among those that did not diverge. All runs and lrs step as
+    one batched computation, as a sweep does."""
+    if by not in TUNE_BY:
+        raise ValueError(f"by must be one of {TUNE_BY}")
+    k = int(round(2 * decades * per_decade)) + 1
+    grid = 10.0 ** np.linspace(-decades, decades, k)
+    rows, lrs = [], []
+    for spec in specs:
+        cls = OPTIMIZERS[spec.optimizer]
+        mine = float(spec.params["lr"]) * grid if spec.params["lr"] > 0 else np.geomspace(1e-6, 1.0, k)
+        lrs.append(mine)
+        rows += [replace(spec, params=cls.validate(dict(spec.params, lr=float(lr)))) for lr in mine]
+    out = run_outcomes(objective, rows, steps, minima, tolerance, bound, progress)
+    tunings = []
+    for i, mine in enumerate(lrs):
+        part = slice(i * k, (i + 1) * k)
+        diverged = out.fate[part] == DIVERGED
+        loss = np.where(diverged | ~np.isfinite(out.loss[part]), np.nan, out.loss[part])
+        taken = np.where(diverged, np.nan, out.steps[part])
+        tunings.append(Tuning(mine, loss, taken, diverged, _chosen(mine, loss, taken, by)))
+    return tunings
+
+
+def _chosen(lrs, loss, taken, by: str) -> float | None:
+    """The lr with the lowest loss, or with the fewest steps (then the lowest loss among those)."""
+    among = np.isfinite(loss) if by == "loss" else np.isfinite(taken)
+    if not among.any():
+        return None
+    if by == "steps":
+        among &= taken == np.nanmin(taken)
+    candidates = np.flatnonzero(among)
+    return float(lrs[candidates[np.argmin(np.where(np.isfinite(loss[candidates]), loss[candidates], np.inf))]])

@@ -147,3 +147,36 @@ def test_unstable_stretches_and_point_kinds():
     assert point_kind((0.0, 0.0), (-1.0, 2.0), 1.0) == lens_module.SADDLE
     assert point_kind((0.0, 0.0), (-2.0, -1.0), 1.0) == lens_module.MAXIMUM
     assert point_kind((1e-2, 0.0), (1.0, 2.0), 1.0) == lens_module.NOT_CRITICAL  # the lecture's "small, not zero"
+
+
+def test_tune_picks_the_best_lr_that_does_not_diverge_by_loss_and_by_steps():
+    """x² + 10y² (λ = 2 and 20): SGD's edge is η = 2/20 = 0.1. The search around η = 0.01 (4 per
+    decade) tries 0.0562 and 0.1: 0.1 sits on the edge (the y-swing never dies) and every larger
+    one diverges, so the lowest loss is at 0.0562; by steps, the fewest steps to the tolerance."""
+    from optimizers.fate import tune
+    s = formula_surface("x^2 + 10*y^2")
+    spec = RunSpec("SGD", OPTIMIZERS["SGD"].validate({"lr": 0.01}), (2.0, 1.0))
+    (by_loss,) = tune(s.objective, [spec], 400, [(0.0, 0.0)], 1e-3, "loss")
+    assert by_loss.best == pytest.approx(0.01 * 10**0.75)
+    assert by_loss.diverged[by_loss.lrs > 0.11].all() and not by_loss.diverged[by_loss.lrs < 0.09].any()
+    assert np.isnan(by_loss.loss[by_loss.diverged]).all()  # diverged runs are excluded from the choice
+    (by_steps,) = tune(s.objective, [spec], 400, [(0.0, 0.0)], 1e-3, "steps")
+    fewest = np.nanmin(by_steps.steps)
+    assert by_steps.steps[by_steps.lrs == by_steps.best][0] == fewest
+
+
+def test_cli_tune_prints_each_runs_chosen_lr_and_search_curve():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "cli.py", "tune", "scenarios/adam_cosine_rosenbrock.json", "--by", "loss"],
+                         cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["by"] == "loss" and len(d["runs"]) == 3
+    for r in d["runs"]:
+        assert len(r["lrs"]) == len(r["final_loss"]) == len(r["diverged"]) == 25
+        losses = [x for x in r["final_loss"] if x is not None]
+        assert r["best_lr"] in r["lrs"] and r["final_loss"][r["lrs"].index(r["best_lr"])] == min(losses)
