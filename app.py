@@ -31,6 +31,7 @@ from ui.state import go_to_scene, init_state, on_map_select
 from ui.stepper import step_through
 from ui.studies import fate_section, sweep_section
 from ui.summary import summary_section
+from ui.tune import tune_section
 from views.latex import update_rule_latex
 from views.mapfig import CLICK_TRACE, animation_note
 from views.numbers import count
@@ -228,11 +229,14 @@ def main() -> None:
 
     st.subheader(tr("Beyond one path"))
     shown_map = shown_sweep = None
-    fate_tab, sweep_tab = st.tabs([tr("Fate map: where every start ends"), tr("Sweep: learning rate × a second parameter")])
+    fate_tab, sweep_tab, tune_tab = st.tabs([tr("Fate map: where every start ends"), tr("Sweep: learning rate × a second parameter"),
+                                             tr("Tune: each run at its best learning rate")])
     with fate_tab, guarded("fate map", tr):
         shown_map = fate_section(scenario, run_ids, surface, tr)
     with sweep_tab, guarded("sweep", tr):
         shown_sweep = sweep_section(scenario, run_ids, tr)
+    with tune_tab, guarded("tuner", tr):
+        tune_section(scenario, run_ids, colours, p.tolerance, tr)
     if shown_map or shown_sweep:  # the link also holds the map and sweep on screen
         write_link(dict(scenario_dict, **({"map": shown_map} if shown_map else {}), **({"sweep": shown_sweep} if shown_sweep else {})))
 

@@ -180,3 +180,27 @@ def test_cli_tune_prints_each_runs_chosen_lr_and_search_curve():
         assert len(r["lrs"]) == len(r["final_loss"]) == len(r["diverged"]) == 25
         losses = [x for x in r["final_loss"] if x is not None]
         assert r["best_lr"] in r["lrs"] and r["final_loss"][r["lrs"].index(r["best_lr"])] == min(losses)
+
+
+def test_the_page_tunes_every_run_sets_the_chosen_lrs_and_the_link_carries_them():
+    """Tune all on the scene of three optimizers: each run's lr becomes the one the tuner chose
+    (the same as cli.py tune's), the table and curve are shown, and the share link holds the new lrs."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from experiments.scenario import parse_scenario, run_tune
+    from experiments.tour import BY_KEY
+    from ui.link import read_link
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=180)
+    at.query_params["p"] = "rosenbrock"
+    at.run()
+    before = [dict(r.params) for r in at.session_state["page"].runs]
+    at.button(key="tune_go").click().run()
+    assert not at.exception
+    expected = [t.best for t in run_tune(parse_scenario(BY_KEY["rosenbrock"].scenario), "loss")]
+    after = [r.params["lr"] for r in at.session_state["page"].runs]
+    assert after == pytest.approx(expected) and after != [b["lr"] for b in before]
+    assert any("set on the runs above" in c.body for c in at.caption)
+    link = read_link(dict(at.query_params), BY_KEY)
+    assert [r["params"]["lr"] for r in link.scenario["runs"]] == pytest.approx(expected)

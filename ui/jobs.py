@@ -222,3 +222,12 @@ def animation_job(kind: str, key: str, results, colours, view, frames: int, lang
     images = ex.iter_frames(surface, results, colours, view, frames=frames, tr=translator(lang), title=title,
                                  progress=progress)
     return ex.gif_bytes(images) if kind == "GIF" else ex.mp4_bytes(images)
+
+
+def tune_job(key: str, by: str, runs: list[int], tolerance: float | None, progress=None):
+    """The learning-rate search for runs (indices) of the scenario `key`, as tune_dict."""
+    import json
+
+    from experiments.scenario import parse_scenario, run_tune, tune_dict
+    scenario = parse_scenario(json.loads(key))
+    return tune_dict(scenario, run_tune(scenario, by, runs, tolerance, progress=progress), by, runs)

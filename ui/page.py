@@ -94,6 +94,8 @@ class Page:
     fate: Study = field(default_factory=lambda: Study(settings={"cells": 60, "steps": 500, "layer": "fate"}))
     sweep: Study = field(default_factory=lambda: Study(settings={"lr": [1e-4, 1.0, 25], "values": [0.0, 0.99, 12],
                                                                  "param": None, "metric": "final loss"}))
+    tune: Study = field(default_factory=lambda: Study(settings={"by": "loss"}))  # run None: every run
+    tuned: dict | None = None  # the last search: tune_dict, with "was" (run id → its lr before) and "ids"
     auto_study: set = field(default_factory=set)  # "map" / "sweep": compute on the next run (from a link)
     notes: list = field(default_factory=list)  # (English text, values) about what a link or file lost
     tolerance: float | None = None  # None: 0.1% of the window's diagonal
