@@ -107,6 +107,9 @@ def main() -> None:
         st.subheader(tr("View"))
         bound(st.toggle, "fit_view", p.fit, lambda q, v: setattr(q, "fit", bool(v)), label=tr("Fit the view to the whole paths"),
               help=tr("Widen the map to every path (at most 10× the surface's window), e.g. to see a burst leave the window."))
+        bound(st.toggle, "lens", p.lens, lambda q, v: setattr(q, "lens", bool(v)), label=tr("Colour the paths by stability"),
+              help=tr("Over each path: amber where its stability S_t/T_t is near the edge (0.8–1), red where it is above 1 "
+                      "(unstable: the oscillation grows). The diagnostics' stability row shows the numbers."))
         limits_section(tr)
 
     # ---------------------------------------------------------------- main: one scenario → figures
@@ -176,12 +179,12 @@ def main() -> None:
     fit = p.fit
     with st.spinner(tr("Computing trajectories…")):
         results = compute(key)
-        map_fig, diag_fig, view, alt = figures(key, colours, fit, tr, present, BY_KEY[scene].inset if scene else 0)
+        map_fig, diag_fig, view, alt = figures(key, colours, fit, tr, present, BY_KEY[scene].inset if scene else 0, p.lens)
 
 
     def write_link(data: dict) -> None:
         """The address bar is the share link: the state as it is now, written back on every run."""
-        wanted = link_params(data, colours, p.lang, fit, p.view, present)
+        wanted = link_params(data, colours, p.lang, fit, p.view, present, p.lens)
         if st.query_params.to_dict() != wanted:
             st.query_params.from_dict(wanted)
 

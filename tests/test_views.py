@@ -278,3 +278,24 @@ def test_every_path_line_has_a_casing_it_contrasts_with_at_least_3_to_1():
     moving = d["frames"][0]["traces"]
     assert [d["data"][i].get("name") for i in moving[::2]] == ["casing"] * len(results)
     assert len(d["frames"][5]["data"]) == len(moving)
+
+
+def test_the_map_colours_each_update_by_its_stability_when_asked():
+    """Scene 6 with the lens on: red under the updates whose stability is above 1 (from step 513),
+    amber under those near the edge; without it, no such layer. The link carries the toggle."""
+    from experiments.stability import stability_of, unstable_stretches
+    from ui.link import link_params, read_link
+    from views.mapfig import LENS_COLOURS, lens_segments
+    surface, results = preset_results("burst")
+    r = results[0]
+    seg = lens_segments(r, surface, most=10**6)  # not thinned: one segment per update
+    ratio = stability_of(surface, r).stability
+    first = unstable_stretches(ratio)[0][0]
+    assert np.array_equal(seg["unstable"][0], r.points[first - 1]) and np.array_equal(seg["unstable"][1], r.points[first])
+    assert len(seg["unstable"]) == 3 * int((ratio > 1).sum())
+    on = as_json(map_figure(surface, results, PALETTE, lens=True))
+    off = as_json(map_figure(surface, results, PALETTE))
+    colours = lambda d: {t.get("line", {}).get("color") for t in d["data"]}  # noqa: E731
+    assert set(LENS_COLOURS.values()) <= colours(on) and not set(LENS_COLOURS.values()) & colours(off)
+    link = read_link(link_params({"surface": "booth", "runs": [{"optimizer": "SGD"}]}, [], "en", False, "map", False, lens=True))
+    assert link.lens is True and not link.notes

@@ -78,12 +78,12 @@ def _bundles(key: str, scenario, results):
     return run_bundles(scenario, paths, path_indices)
 
 
-def _figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int):
+def _figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int, lens: bool):
     scenario = parse_scenario(json.loads(key))
     surface, results = scenario.surface_obj, compute(key)
     view = fit_view(surface, results) if fit else surface.domain
     map_fig = map_figure(surface, results, list(colours), view, tr=tr, large=large, height=760 if large else 620,
-                         bundles=_bundles(key, scenario, results), inset=inset)
+                         bundles=_bundles(key, scenario, results), inset=inset, lens=lens)
     alt = {"map": map_alt(surface, results, tr), "diagnostics": diagnostics_alt(results, tr)}
     return map_fig, diagnostics_figure(surface, results, list(colours), tr=tr), view, alt
 
@@ -97,10 +97,11 @@ def compute(key: str):
     return RESULTS[_tier(key)].get(key, lambda: _results(key))
 
 
-def figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int = 0):
+def figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int = 0, lens: bool = False):
     """(map figure, diagnostics figure, view, their text alternatives) for a scenario, its run colours and view options
-    (inset: the scene's, see map_figure). Shared by all sessions and never modified after it is built."""
-    args = (key, colours, fit, tr, large, inset)
+    (inset: the scene's, lens: paths coloured by stability, see map_figure). Shared by all sessions and never modified
+    after it is built."""
+    args = (key, colours, fit, tr, large, inset, lens)
     return FIGURES[_tier(key)].get(args, lambda: _figures(*args))
 
 

@@ -1,12 +1,13 @@
 """Share links: the page's whole state in the URL's query parameters, read back as untrusted input.
 
-    ?v=1&s=<scenario>&c=0072B2-E69F00&lang=zh-TW&fit=1&view=3d&present=1&p=burst
+    ?v=1&s=<scenario>&c=0072B2-E69F00&lang=zh-TW&fit=1&lens=1&view=3d&present=1&p=burst
 
   v        link format version (1)
   s        the scenario in the cli.py / scenario-file format: compact JSON, deflated, base64url
   c        run colours, hex, '-'-separated, in run order
   lang     en | zh-TW
   fit      1: fit the view to the whole paths
+  lens     1: colour the paths on the map by their stability
   view     map | 3d | step
   present  1: presentation mode
   p        a tour scene to open when there is no scenario (older links also carry it beside one;
@@ -42,6 +43,7 @@ class LinkState:
     colours: list[str] = field(default_factory=list)
     lang: str | None = None
     fit: bool | None = None
+    lens: bool | None = None
     view: str | None = None
     present: bool | None = None
     preset: str | None = None
@@ -80,7 +82,7 @@ def decode_scenario(text: str):
     return load_json(raw, ITS_TEXT)
 
 
-def link_params(scenario: dict, colours, lang: str, fit: bool, view: str, present: bool) -> dict[str, str]:
+def link_params(scenario: dict, colours, lang: str, fit: bool, view: str, present: bool, lens: bool = False) -> dict[str, str]:
     """The query parameters for the page's state; defaults are left out to keep links short."""
     params = {"v": str(LINK_VERSION), "s": encode_scenario(scenario)}
     if colours:
@@ -89,6 +91,8 @@ def link_params(scenario: dict, colours, lang: str, fit: bool, view: str, presen
         params["lang"] = lang
     if fit:
         params["fit"] = "1"
+    if lens:
+        params["lens"] = "1"
     if view != VIEWS[0]:
         params["view"] = view
     if present:
@@ -111,7 +115,7 @@ def read_link(params, presets=()) -> LinkState:
         v = v[-1] if isinstance(v, (list, tuple)) and v else v
         if isinstance(k, str) and isinstance(v, str):
             get[k] = v[:MAX_PARAM_CHARS + 1]
-    known = {"v", "s", "c", "lang", "fit", "view", "present", "p"}
+    known = {"v", "s", "c", "lang", "fit", "lens", "view", "present", "p"}
     for k in get:
         if k not in known:
             state.note("unknown link parameter {name}", name=k[:30])
@@ -130,7 +134,7 @@ def read_link(params, presets=()) -> LinkState:
             state.view = get["view"]
         else:
             state.note("view={value} is not map, 3d or step", value=get["view"][:20])
-    for name in ("fit", "present"):
+    for name in ("fit", "lens", "present"):
         if name in get:
             setattr(state, name, _flag(state, name, get[name]))
     if "p" in get:

@@ -85,6 +85,7 @@ class Page:
     lang: str = DEFAULT_LANGUAGE
     view: str = "map"
     fit: bool = False
+    lens: bool = False  # the map colours the paths by their stability
     present: bool = False
     step_run: int | None = None  # run id
     step_t: int = 1

@@ -26,10 +26,13 @@ def apply_link(params) -> Page:
         new, notes = from_scenario(link.scenario, colours=link.colours, base=base)
         new.notes += notes
         new.fit = bool(link.fit)
+        new.lens = bool(link.lens)
     else:
         new = load_scene(link.preset or DEFAULT, base=base)
         if link.fit is not None:
             new.fit = link.fit
+        if link.lens is not None:
+            new.lens = link.lens
     return normalise(new)
 
 

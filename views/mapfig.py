@@ -162,15 +162,52 @@ def _draw_bundle(fig, main, bundle, colour, k, tr):
                              hovertemplate=f"{plotly_text(main.label)}: {seeds}<extra></extra>"))
 
 
+LENS_COLOURS = {"near": "#FFB000", "unstable": "#D00000"}  # amber, red: under each path, thick
+
+
+def lens_segments(result, surface, most: int = 3000) -> dict[str, np.ndarray]:
+    """The map's stability layer for one run: per class ("near": stability in [NEAR_EDGE, 1],
+    "unstable": above 1), the segments of the path whose updates are in it, as (x, y) rows with NaN
+    rows between segments. Long runs are thinned to at most `most` segments, each taking the
+    largest stability of the updates it covers."""
+    from experiments.stability import NEAR_EDGE, stability_of
+    if result.effective_lr is None or result.steps_taken == 0:
+        return {}
+    ratio = stability_of(surface, result).stability
+    if ratio is None:
+        return {}
+    n = min(len(ratio), len(result.points) - 1)
+    edges = np.unique(np.linspace(0, n, min(n, most) + 1).round().astype(int))
+    peak = np.maximum.reduceat(np.nan_to_num(ratio[:n], nan=0.0), edges[:-1]) if n else np.array([])
+    out = {}
+    for name, pick in (("near", (peak >= NEAR_EDGE) & (peak <= 1)), ("unstable", peak > 1)):
+        starts, ends = edges[:-1][pick], edges[1:][pick]
+        if len(starts):
+            rows = np.full((3 * len(starts), 2), np.nan)
+            rows[0::3], rows[1::3] = result.points[starts], result.points[ends]
+            out[name] = rows
+    return out
+
+
+def _stability_layer(fig, surface, result, group: str, k: float, tr) -> None:
+    names = {"near": tr("near the edge of stability (0.8–1)"), "unstable": tr("unstable (stability above 1)")}
+    for name, rows in lens_segments(result, surface).items():
+        fig.add_trace(go.Scatter(x=rows[:, 0], y=rows[:, 1], mode="lines", legendgroup=group, showlegend=False,
+                                 name=names[name], line=dict(color=LENS_COLOURS[name], width=7 * k), opacity=0.75,
+                                 hovertemplate=f"{plotly_text(result.label)}: {names[name]}<extra></extra>"))
+
+
 def map_figure(surface: Surface, results, colours=None, view=None, max_frames: int = MAX_FRAMES,
                height: int = 620, png_size=(480, 400), tr=ENGLISH, large: bool = False, bundles=None,
-               inset: int = 0) -> go.Figure:
+               inset: int = 0, lens: bool = False) -> go.Figure:
     """The contour map with every run animated together. `results`: engine RunResults.
     large: presentation mode (big fonts, markers and lines for a projector).
     bundles: {run index: scenario.Bundle of the same run's other noise seeds}: drawn as faint
     paths with the mean path over all the seeds in bold (a static layer, not animated).
     inset: > 0 draws, in the map's corner, the coordinate that moves most against the step t for the
-    first `inset` steps (a bounce across a narrow valley is a line on the map, a zig-zag here)."""
+    first `inset` steps (a bounce across a narrow valley is a line on the map, a zig-zag here).
+    lens: each path's updates coloured by their stability (experiments/stability.py) under the
+    path: amber near the edge, red unstable (a static layer)."""
     k = 1.6 if large else 1.0  # size factor
     view = view or surface.domain
     colours = colours or [PALETTE[i % len(PALETTE)] for i in range(len(results))]
@@ -204,6 +241,8 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
         if len(pts) == 0:
             continue
         keep = path_indices(pts)
+        if lens:  # under the path, so that its own colour stays on top
+            _stability_layer(fig, surface, r, group, k, tr)
         # the whole path, fainter than the moving tail: thinner, its casing half transparent, the
         # line itself nearly opaque (a transparent line over its casing loses its colour)
         fig.add_trace(_casing(pts[keep, 0], pts[keep, 1], c, 1.5 * k, group, opacity=0.45))
@@ -232,6 +271,10 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
                                      hovertemplate=f"{plotly_text(r.label)}: {tr('end, loss =')} {r.loss[-1]:.6g}<extra></extra>"))
         animated.append((i, r, c, group))
 
+    if lens:  # the layer's two colours in the legend
+        for name, text in (("near", tr("near the edge of stability (0.8–1)")), ("unstable", tr("unstable (stability above 1)"))):
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=text, showlegend=True, hoverinfo="skip",
+                                     line=dict(color=LENS_COLOURS[name], width=7 * k)))
     first_animated = len(fig.data)
     tails = [Tail(r.points, shown, 14 * k) for _, r, _, _ in animated]
     for (_, r, c, group), tail in zip(animated, tails):
