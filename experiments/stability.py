@@ -161,3 +161,22 @@ def ended_at(surface, result) -> str:
     grads = np.hypot(*np.asarray(result.grads, dtype=float).T) if result.grads is not None and len(result.grads) else np.array([])
     scale = float(np.nanmax(np.concatenate([grads, [np.hypot(*g[0])]])))
     return point_kind(g[0], eigenvalues(surface.hessian(end)), scale)
+
+
+def sweep_edge(surface, spec, name: str, values) -> np.ndarray | None:
+    """For a sweep of lr × `name`: at each value, the lr at which the run's linear iteration at the
+    surface's (first global) minimum θ* becomes unstable, T / λ_max(H(θ*) + λI). Only where E = η
+    (SGD, whose step has no normaliser: for an adaptive rule E depends on the σ the run reaches);
+    None otherwise, or when the surface lists no minimum."""
+    from optimizers.fate import with_value
+    minima = surface.global_minima or surface.minima
+    if spec.optimizer != "SGD" or not minima:
+        return None
+    cls = OPTIMIZERS[spec.optimizer]
+    top = float(eigenvalues(surface.hessian(np.array([minima[0].x, minima[0].y])))[1])
+    edges = []
+    for v in np.asarray(values, dtype=float):
+        settings = cls.validate(with_value(dict(spec.params), name, float(v)))
+        curvature = top + cls.hessian_shift(settings)
+        edges.append(cls.thresholds(settings, 1)[0] / curvature if curvature > 0 else np.nan)
+    return np.asarray(edges, dtype=float)

@@ -204,3 +204,20 @@ def test_the_page_tunes_every_run_sets_the_chosen_lrs_and_the_link_carries_them(
     assert any("set on the runs above" in c.body for c in at.caption)
     link = read_link(dict(at.query_params), BY_KEY)
     assert [r["params"]["lr"] for r in link.scenario["runs"]] == pytest.approx(expected)
+
+
+def test_the_sweeps_theoretical_edge_is_where_sgd_runs_stop_settling():
+    """SGD on x² + 10y² (λ_max = 20 at the minimum): the edge over μ is 2(1+μ)/20; a sweep's runs
+    just left of it converge and those just right of it do not (they diverge)."""
+    from experiments.stability import sweep_edge
+    from optimizers.fate import DIVERGED, sweep
+    s = formula_surface("x^2 + 10*y^2")
+    spec = RunSpec("SGD", OPTIMIZERS["SGD"].validate({"lr": 0.01}), (2.0, 1.0))
+    mus = np.array([0.0, 0.5, 0.9])
+    edge = sweep_edge(s, spec, "momentum", mus)
+    assert np.allclose(edge, 2 * (1 + mus) / 20)
+    for mu, e in zip(mus, edge, strict=True):
+        sw = sweep(s.objective, spec, [0.95 * e, 1.05 * e], "momentum", [mu], 3000, [(0.0, 0.0)], 1e-3)
+        below, above = sw.grid("fate")[0]
+        assert below == 0 and above == DIVERGED, (mu, below, above)
+    assert sweep_edge(s, RunSpec("Adam", OPTIMIZERS["Adam"].validate({}), (2.0, 1.0)), "beta1", mus) is None

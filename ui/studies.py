@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 from experiments.scenario import MAX_MAP_STEPS, parse_scenario
+from experiments.stability import sweep_edge
 from optimizers import OPTIMIZERS, ValidationError
 from optimizers.fate import MAX_MAP, MAX_SWEEP, SECOND, sweep_params, with_value
 from views.alttext import fate_alt, sweep_alt
@@ -188,9 +189,13 @@ def sweep_section(scenario, run_ids, tr) -> dict | None:
     bar, progress = _bar(tr, tr("Running {n} runs…", n=f"{int(lr[2]) * int(values[2]):,}"))
     sw, full = _sweep(key, progress)
     bar.empty()
-    st.plotly_chart(sweep_figure(sw, sweep.settings["metric"], tr=tr), key="sweep_chart", theme=None, selection_mode="points",
+    edge = sweep_edge(scenario.surface_obj, spec, param, sw.values)
+    st.plotly_chart(sweep_figure(sw, sweep.settings["metric"], tr=tr, edge=edge), key="sweep_chart", theme=None, selection_mode="points",
                     on_select=lambda: _on_sweep_click(spec.optimizer, dict(spec.params), param), config=chart_config(tr),
                     alt=sweep_alt(len(sw.outcome.fate), int(np.sum(sw.outcome.fate == -1)), tr))
+    if edge is not None:
+        st.caption(tr("Dashed: the theoretical edge of stability at the minimum, lr = T / λ_max(H(θ*)) (T = 2 for plain "
+                      "SGD, 2(1+μ) with momentum μ): to its right the runs that get near the minimum cannot settle there."))
     st.caption(tr.plural(full["steps"], "{n} runs of 1 step from the page's start; click a cell to add that run to the page.",
                          "{n} runs of {steps} steps from the page's start; click a cell to add that run to the page.",
                   n=f"{len(sw.outcome.fate):,}", steps=f"{full['steps']:,}"))

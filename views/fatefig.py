@@ -91,8 +91,10 @@ def fate_figure(surface, fmap, minima, layer: str = "fate", tr=ENGLISH, height: 
 METRICS = ("final loss", "steps to converge", "diverged")
 
 
-def sweep_figure(sw, metric: str = "final loss", tr=ENGLISH, height: int = 480) -> go.Figure:
-    """A heatmap over (learning rate, second parameter): final loss (log), steps to converge, or diverged."""
+def sweep_figure(sw, metric: str = "final loss", tr=ENGLISH, height: int = 480, edge=None) -> go.Figure:
+    """A heatmap over (learning rate, second parameter): final loss (log), steps to converge, or diverged.
+    edge: per second-parameter value, the lr of the theoretical edge of stability at the minimum
+    (experiments.stability.sweep_edge), drawn as a dashed line beside where the runs diverged."""
     fate = sw.grid("fate")
     if metric == "steps to converge":
         z, title, scale = sw.grid("steps"), tr("steps to converge"), "Viridis"
@@ -119,6 +121,10 @@ def sweep_figure(sw, metric: str = "final loss", tr=ENGLISH, height: int = 480) 
         if n:
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{name}: {n:,}", hoverinfo="skip",
                                      marker=dict(symbol="square", size=12, color=colour, line=dict(color="#555555", width=1))))
+    if edge is not None and np.isfinite(edge).any():
+        fig.add_trace(go.Scatter(x=edge, y=sw.values, mode="lines+markers", name=tr("edge of stability at the minimum: T / λ_max(H)"),
+                                 line=dict(color="#FFFFFF", width=3, dash="dash"), marker=dict(size=5, color="#FFFFFF",
+                                 line=dict(color="#000000", width=1)), hovertemplate=f"{tr('edge')}: lr = %{{x:.4g}}<br>{sw.name} = %{{y:.4g}}<extra></extra>"))
     X, Y = np.meshgrid(sw.lrs, sw.values)
     fig.add_trace(go.Scatter(x=X.ravel(), y=Y.ravel(), mode="markers", marker=dict(size=12, opacity=0), showlegend=False,
                              text=hover.ravel(), hovertemplate="%{text}<extra></extra>", name="cells"))
