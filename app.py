@@ -157,6 +157,7 @@ def main() -> None:
         st.button(tr("Leave presentation mode"), key="present_exit", shortcut="Esc", width="stretch",
                   on_click=act(lambda q: setattr(q, "present", False)))
         choice(st.selectbox, "lang.present", list(LANGUAGES), p.lang, set_lang, fmt=LANGUAGES.get, label="Language · 語言")
+        bound(st.toggle, "lens.present", p.lens, lambda q, v: setattr(q, "lens", bool(v)), label=tr("Colour the paths by stability"))
 
 
     if not valid:
