@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import statistics
 import sys
 import time
@@ -114,14 +115,17 @@ def run_load(url: str, pid: int | Callable[[], list[int]], sessions: int, rounds
         asyncio.run(warm_up(u, timeout))
     time.sleep(ttl + 1)
     per_replica = [("after warm-up", [rss_mb(p) for p in pids()])]
-    results, cpu, walls, proxy_cpu = [], [], [], []
+    results, cpu, walls, proxy_cpu, client_cpu = [], [], [], [], []
     for r in range(rounds):
         t, c = time.perf_counter(), cpu_now()
         pc = cpu_seconds(proxy_pid) if proxy_pid else 0.0
+        me = resource.getrusage(resource.RUSAGE_SELF)
         out = asyncio.run(one_round(url, sessions, r * (sessions + 1), timeout))
         walls.append(time.perf_counter() - t)
         cpu.append(cpu_now() - c)
         proxy_cpu.append(cpu_seconds(proxy_pid) - pc if proxy_pid else 0.0)
+        now = resource.getrusage(resource.RUSAGE_SELF)  # the clients (this process) share the machine's cores
+        client_cpu.append(now.ru_utime + now.ru_stime - me.ru_utime - me.ru_stime)
         results.extend(out)
         time.sleep(ttl + 1)  # closed sessions are kept ttl seconds for reconnects
         # a visit, which lets the server evict them (the next number after this round's sessions)
@@ -146,6 +150,7 @@ def run_load(url: str, pid: int | Callable[[], list[int]], sessions: int, rounds
     return {"stats": stats, "errors": [o["error"] for o in results if "error" in o], "sessions": len(results),
             "memory": [(name, sum(mbs)) for name, mbs in per_replica], "memory_per_replica": per_replica,
             "cpu_per_session": sum(cpu) / (rounds * sessions), "proxy_cpu_per_session": sum(proxy_cpu) / (rounds * sessions),
+            "client_cpu_per_session": sum(client_cpu) / (rounds * sessions), "seconds": sum(walls),
             "throughput": rounds * sessions / sum(walls)}
 
 
@@ -160,6 +165,9 @@ def report(out: dict, title: str) -> None:
     print(f"server CPU per session (open + click + type): {out['cpu_per_session'] * 1e3:.0f} ms"
           + (f" (summed over the replicas); proxy CPU per session {out['proxy_cpu_per_session'] * 1e3:.0f} ms"
              if out["proxy_cpu_per_session"] else ""))
+    print(f"client CPU per session (this process: the websocket clients): {out['client_cpu_per_session'] * 1e3:.0f} ms; "
+          f"all of it together used {(out['cpu_per_session'] + out['proxy_cpu_per_session'] + out['client_cpu_per_session']) * out['sessions'] / out['seconds']:.2f} "
+          f"of the machine's {os.cpu_count()} cores during the rounds")
     for e in out["errors"][:10]:
         print("   ", e)
     base = out["memory"][1][1] if len(out["memory"]) > 1 else out["memory"][0][1]
@@ -171,16 +179,39 @@ def report(out: dict, title: str) -> None:
           f"({(out['memory'][-1][1] / base - 1) * 100:+.1f}%)")
 
 
-def through_proxy(replicas: int, args, env: dict) -> dict:
-    """The rounds through `scripts/serve.sh --replicas N` (Caddy in front)."""
+def page_bytes(url: str) -> dict | None:
+    """A fresh Chromium's first page through the proxy (harness/replicas.py), if Chromium is here."""
+    from harness.browser import CHROMIUM, launch
+    from harness.replicas import first_page_bytes
+    if not os.path.exists(CHROMIUM):
+        return None
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            return first_page_bytes(browser, url)
+        finally:
+            browser.close()
+
+
+def through_proxy(replicas: int, args, env: dict, measure_page: bool = False) -> dict:
+    """The rounds through `scripts/serve.sh --replicas N` (Caddy in front); with `measure_page`,
+    then the bytes of a fresh browser's first page."""
     from harness.replicas import replica_set
     env = dict(env, STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL=str(args.ttl))
     with replica_set(replicas, env=env) as rs:
         warm = [f"http://127.0.0.1:{rs.replica_port(i)}" for i in range(1, replicas + 1)]
         out = run_load(rs.url, lambda: list(rs.replica_pids().values()), args.sessions, args.rounds, args.ttl,
                        proxy_pid=rs.caddy_pid(), warm_urls=warm)
+        page = page_bytes(rs.url) if measure_page else None
     report(out, f"{args.sessions} simultaneous sessions × {args.rounds} rounds through Caddy on {rs.url.split('//')[1]}, "
                 f"{replicas} replica{'s' * (replicas > 1)} (open the page, click a tour scene, type a step count)")
+    if page:
+        js = [f for f in page["files"] if "javascript" in f[1]]
+        print(f"a fresh browser's first page through the proxy: {(page['http'] + page['ws']) / 1e6:.2f} MB "
+              f"(target ≤ 2.5 MB): {page['http'] / 1e6:.2f} MB over HTTP in {len(page['files'])} files "
+              f"({page['decoded'] / 1e6:.2f} MB decoded; JavaScript {sum(f[3] for f in js) / 1e6:.2f} MB of "
+              f"{sum(f[4] for f in js) / 1e6:.2f} MB), {page['ws'] / 1e6:.2f} MB over the websocket")
     return out
 
 
@@ -193,13 +224,14 @@ def main():
     ap.add_argument("--replicas", type=int, default=0,
                     help="go through scripts/serve.sh with this many replicas (0: one `streamlit run`, no proxy)")
     ap.add_argument("--no-baseline", action="store_true", help="with --replicas N > 1: skip the rounds with one replica")
+    ap.add_argument("--no-page", action="store_true", help="with --replicas: skip measuring a fresh page's bytes in Chromium")
     args = ap.parse_args()
     # MALLOC_ARENA_MAX=4 as in the Dockerfile: with glibc's default (an arena per thread, up to 8
     # per core; Streamlit runs a thread per session) the resident set crept up round after round.
     env = {"MALLOC_ARENA_MAX": args.malloc_arenas} if args.malloc_arenas else {}
     if args.replicas:
         one = through_proxy(1, args, env) if args.replicas > 1 and not args.no_baseline else None
-        out = through_proxy(args.replicas, args, env)
+        out = through_proxy(args.replicas, args, env, measure_page=not args.no_page)
         if one:
             print(f"\nthroughput, {args.replicas} replicas against 1 in this run: {out['throughput']:.2f} / "
                   f"{one['throughput']:.2f} sessions/s = {out['throughput'] / one['throughput']:.2f}×")

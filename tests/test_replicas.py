@@ -214,6 +214,24 @@ def test_a_fresh_page_downloads_at_most_2_5_mb(first_page):
 
 
 @pytest.mark.e2e
+def test_the_load_bench_goes_through_the_proxy_and_counts_every_replica(two):
+    """bench/load.py --replicas in small: sessions through the proxy, CPU summed over the replicas,
+    memory per replica, the proxy's CPU on its own."""
+    from harness.load import cpu_seconds, run_load
+    pids = list(two.replica_pids().values())
+    before = [cpu_seconds(p) for p in pids]
+    with ThreadPoolExecutor(1) as pool:  # its own thread: Playwright's sync API runs an event loop in this one
+        out = pool.submit(run_load, two.url, lambda: list(two.replica_pids().values()), sessions=6, rounds=1, ttl=0,
+                          log=lambda *a: None, proxy_pid=two.caddy_pid(),
+                          warm_urls=[f"http://127.0.0.1:{two.replica_port(i)}" for i in (1, 2)]).result()
+    assert out["errors"] == [] and out["sessions"] == 6 and out["throughput"] > 0
+    assert all(cpu_seconds(p) > b for p, b in zip(pids, before))  # both were warmed up and worked
+    assert [len(mbs) for _, mbs in out["memory_per_replica"]] == [2, 2]
+    assert out["memory"][-1][1] == pytest.approx(sum(out["memory_per_replica"][-1][1]))
+    assert 0 < out["proxy_cpu_per_session"] < out["cpu_per_session"]
+
+
+@pytest.mark.e2e
 def test_a_page_whose_replica_is_killed_comes_back_on_another_with_its_scenario(two, browser):
     """Open a page, change the scenario, kill that page's replica: the page reconnects through the
     proxy to the other replica, which runs it from its URL (same scene, same address), with no
