@@ -104,19 +104,22 @@ async def warm_up(url: str, timeout: float) -> None:
 
 
 def run_load(url: str, pid: int | Callable[[], list[int]], sessions: int, rounds: int, ttl: int, timeout: float = 120.0,
-             log=print, proxy_pid: int | None = None, warm_urls: list[str] | None = None) -> dict:
+             log=print, proxy_pid: int | None = None, warm_urls: list[str] | None = None,
+             sessions_opened: Callable[[], dict] | None = None) -> dict:
     """Warm up, then `rounds` rounds of `sessions` simultaneous sessions. `pid` is the server's
     process id, or a function giving the replicas' (their CPU is summed, their memory kept one by
     one); `proxy_pid`, the proxy's, whose CPU is reported on its own; `warm_urls`, the servers to
-    warm up one by one (behind a proxy: each replica at its own address; by default `url`)."""
+    warm up one by one (behind a proxy: each replica at its own address; by default `url`);
+    `sessions_opened`, each replica's count of sessions so far, to say how a round was split."""
     pids = pid if callable(pid) else lambda: [pid]
     cpu_now = lambda: sum(cpu_seconds(p) for p in pids())  # noqa: E731
     for u in warm_urls or [url]:
         asyncio.run(warm_up(u, timeout))
     time.sleep(ttl + 1)
     per_replica = [("after warm-up", [rss_mb(p) for p in pids()])]
-    results, cpu, walls, proxy_cpu, client_cpu = [], [], [], [], []
+    results, cpu, walls, proxy_cpu, client_cpu, splits = [], [], [], [], [], []
     for r in range(rounds):
+        opened = sessions_opened() if sessions_opened else {}
         t, c = time.perf_counter(), cpu_now()
         pc = cpu_seconds(proxy_pid) if proxy_pid else 0.0
         me = resource.getrusage(resource.RUSAGE_SELF)
@@ -126,6 +129,8 @@ def run_load(url: str, pid: int | Callable[[], list[int]], sessions: int, rounds
         proxy_cpu.append(cpu_seconds(proxy_pid) - pc if proxy_pid else 0.0)
         now = resource.getrusage(resource.RUSAGE_SELF)  # the clients (this process) share the machine's cores
         client_cpu.append(now.ru_utime + now.ru_stime - me.ru_utime - me.ru_stime)
+        if sessions_opened:
+            splits.append([n - opened[k] for k, n in sessions_opened().items()])
         results.extend(out)
         time.sleep(ttl + 1)  # closed sessions are kept ttl seconds for reconnects
         # a visit, which lets the server evict them (the next number after this round's sessions)
@@ -135,7 +140,8 @@ def run_load(url: str, pid: int | Callable[[], list[int]], sessions: int, rounds
         ok = [o for o in out if "error" not in o]
         worst = max((max(o.values()) for o in ok), default=float("nan"))
         log(f"round {r + 1}: {sessions} sessions in {walls[-1]:.1f} s, slowest time-to-chart {worst:.2f} s, "
-            f"{len(errors)} errors, server {sum(per_replica[-1][1]):.0f} MB, server CPU {cpu[-1]:.1f} s")
+            f"{len(errors)} errors, server {sum(per_replica[-1][1]):.0f} MB, server CPU {cpu[-1]:.1f} s"
+            + (f", sessions per replica {' + '.join(map(str, splits[-1]))}" if splits else ""))
         for e in errors[:5]:
             log("   ", e)
     ok = [o for o in results if "error" not in o]
@@ -150,7 +156,7 @@ def run_load(url: str, pid: int | Callable[[], list[int]], sessions: int, rounds
     return {"stats": stats, "errors": [o["error"] for o in results if "error" in o], "sessions": len(results),
             "memory": [(name, sum(mbs)) for name, mbs in per_replica], "memory_per_replica": per_replica,
             "cpu_per_session": sum(cpu) / (rounds * sessions), "proxy_cpu_per_session": sum(proxy_cpu) / (rounds * sessions),
-            "client_cpu_per_session": sum(client_cpu) / (rounds * sessions), "seconds": sum(walls),
+            "client_cpu_per_session": sum(client_cpu) / (rounds * sessions), "seconds": sum(walls), "splits": splits,
             "throughput": rounds * sessions / sum(walls)}
 
 
@@ -172,6 +178,9 @@ def report(out: dict, title: str) -> None:
         print("   ", e)
     base = out["memory"][1][1] if len(out["memory"]) > 1 else out["memory"][0][1]
     print("server memory (VmRSS): " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in out["memory"]))
+    if any(len(split) > 1 for split in out["splits"]):
+        print("sessions per replica in each round (the proxy gives a new browser a random replica): "
+              + ", ".join(" + ".join(map(str, split)) for split in out["splits"]))
     if len(out["memory_per_replica"][0][1]) > 1:
         print("memory per replica (VmRSS): " + ", ".join(f"{name} " + " + ".join(f"{mb:.0f}" for mb in mbs) + " MB"
                                                          for name, mbs in out["memory_per_replica"]))
@@ -202,7 +211,7 @@ def through_proxy(replicas: int, args, env: dict, measure_page: bool = False) ->
     with replica_set(replicas, env=env) as rs:
         warm = [f"http://127.0.0.1:{rs.replica_port(i)}" for i in range(1, replicas + 1)]
         out = run_load(rs.url, lambda: list(rs.replica_pids().values()), args.sessions, args.rounds, args.ttl,
-                       proxy_pid=rs.caddy_pid(), warm_urls=warm)
+                       proxy_pid=rs.caddy_pid(), warm_urls=warm, sessions_opened=rs.sessions_opened)
         page = page_bytes(rs.url) if measure_page else None
     report(out, f"{args.sessions} simultaneous sessions × {args.rounds} rounds through Caddy on {rs.url.split('//')[1]}, "
                 f"{replicas} replica{'s' * (replicas > 1)} (open the page, click a tour scene, type a step count)")

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import signal
 import socket
@@ -87,6 +88,16 @@ class ReplicaSet:
         """serve.sh's own messages ("serve"), or a replica's ("replica-1") or Caddy's ("caddy") log."""
         path = self.run_dir / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def sessions_opened(self) -> dict[int, int]:
+        """Each replica's count of sessions opened so far (Streamlit's /_stcore/metrics, asked of
+        the replica directly)."""
+        out = {}
+        for i in range(1, self.replicas + 1):
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.replica_port(i)}/_stcore/metrics", timeout=10) as r:
+                text = r.read().decode()
+            out[i] = int(re.search(r'^session_events_total\{type="connect"\} (\d+)', text, re.M).group(1))
+        return out
 
     def healthy(self, i: int) -> bool:
         return _ok(f"http://127.0.0.1:{self.replica_port(i)}")

@@ -115,15 +115,6 @@ def two():
         yield rs
 
 
-def connects(rs) -> dict[int, int]:
-    """Each replica's count of new sessions so far (Streamlit's /_stcore/metrics, asked directly)."""
-    out = {}
-    for i in range(1, rs.replicas + 1):
-        text = urllib.request.urlopen(f"http://127.0.0.1:{rs.replica_port(i)}/_stcore/metrics", timeout=10).read().decode()
-        out[i] = int(re.search(r'^session_events_total\{type="connect"\} (\d+)', text, re.M).group(1))
-    return out
-
-
 def open_pages(url: str, n: int, headers: dict | None = None):
     from harness.stclient import Session
 
@@ -152,15 +143,15 @@ def test_new_browsers_from_one_address_are_spread_and_each_sticks_to_its_replica
     both replicas; a browser's pages (its cookie) all go to the replica the cookie names."""
     named = [two.replica_of(fresh_cookie(two.url)) for _ in range(16)]
     assert None not in named and set(named) == {1, 2}, named  # P(all 16 on one) = 2⁻¹⁵
-    before = connects(two)
+    before = two.sessions_opened()
     open_pages(two.url, 8)  # websockets without a cookie: a random replica each
-    spread = connects(two)
+    spread = two.sessions_opened()
     assert sum(spread.values()) - sum(before.values()) == 8 and all(spread[i] > before[i] for i in (1, 2)), (before, spread)
     for i in (1, 2):
         cookie = next(c for c in (fresh_cookie(two.url) for _ in range(40)) if two.replica_of(c) == i)
-        before = connects(two)
+        before = two.sessions_opened()
         assert open_pages(two.url, 4, headers={"Cookie": f"descent_lab_replica={cookie}"}) == [3000] * 4
-        after = connects(two)
+        after = two.sessions_opened()
         assert after[i] - before[i] == 4 and after[3 - i] == before[3 - i], (i, before, after)
 
 
@@ -223,10 +214,13 @@ def test_the_load_bench_goes_through_the_proxy_and_counts_every_replica(two):
     with ThreadPoolExecutor(1) as pool:  # its own thread: Playwright's sync API runs an event loop in this one
         out = pool.submit(run_load, two.url, lambda: list(two.replica_pids().values()), sessions=6, rounds=1, ttl=0,
                           log=lambda *a: None, proxy_pid=two.caddy_pid(),
-                          warm_urls=[f"http://127.0.0.1:{two.replica_port(i)}" for i in (1, 2)]).result()
+                          warm_urls=[f"http://127.0.0.1:{two.replica_port(i)}" for i in (1, 2)],
+                          sessions_opened=two.sessions_opened).result()
     assert out["errors"] == [] and out["sessions"] == 6 and out["throughput"] > 0
     assert all(cpu_seconds(p) > b for p, b in zip(pids, before))  # both were warmed up and worked
     assert [len(mbs) for _, mbs in out["memory_per_replica"]] == [2, 2]
+    split, = out["splits"]
+    assert len(split) == 2 and sum(split) == 6  # the round's sessions, counted by the replicas that served them
     assert out["memory"][-1][1] == pytest.approx(sum(out["memory_per_replica"][-1][1]))
     assert 0 < out["proxy_cpu_per_session"] < out["cpu_per_session"]
 
@@ -260,7 +254,7 @@ def test_a_page_whose_replica_is_killed_comes_back_on_another_with_its_scenario(
             ws.on("framereceived", lambda _: sockets.__setitem__(n, sockets[n] + 1))
         m.page.on("websocket", opened)
         dead = two.replica_pids()[mine]
-        served_before = connects(two)[3 - mine]
+        served_before = two.sessions_opened()[3 - mine]
         os.kill(dead, signal.SIGKILL)
         t0 = time.monotonic()
         while time.monotonic() - t0 < 10 and not (sockets and sockets[-1] > 0 and m._state()[1] == "CONNECTED"):
@@ -269,7 +263,7 @@ def test_a_page_whose_replica_is_killed_comes_back_on_another_with_its_scenario(
         assert m.settle() == [] and m.check() == []
         seconds = time.monotonic() - t0
         assert two.replica_of(cookie()) == 3 - mine  # the cookie now names the replica that is alive
-        assert connects(two)[3 - mine] == served_before + 1  # a new session there, for this page
+        assert two.sessions_opened()[3 - mine] == served_before + 1  # a new session there, for this page
         assert m.page.url == url and "3 · RMS" in m.page.inner_text("[data-testid='stMain']")
         assert seconds < 10
         m.do_tour(4)  # the page is live on its new replica: the first click after the move counts
