@@ -262,6 +262,7 @@ def test_a_page_whose_replica_is_killed_comes_back_on_another_with_its_scenario(
         assert sockets and sockets[-1] > 0, "the page did not reconnect and rerun within 10 s"
         assert m.settle() == [] and m.check() == []
         seconds = time.monotonic() - t0
+        print(f"reconnected to replica {3 - mine} and drawn again {seconds:.1f} s after replica {mine} was killed")
         assert two.replica_of(cookie()) == 3 - mine  # the cookie now names the replica that is alive
         assert two.sessions_opened()[3 - mine] == served_before + 1  # a new session there, for this page
         assert m.page.url == url and "3 · RMS" in m.page.inner_text("[data-testid='stMain']")
