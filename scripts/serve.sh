@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
         --bind) bind="$2"; shift 2 ;;
         --replica-port) first="$2"; shift 2 ;;
         --run-dir) run_dir="$2"; shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "serve.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
