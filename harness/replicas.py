@@ -15,6 +15,7 @@ import hmac
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -126,6 +127,7 @@ def replica_set(replicas: int = 2, env: dict | None = None, timeout: float = 180
         yield rs
     finally:
         stop(rs)
+    shutil.rmtree(run_dir, ignore_errors=True)  # its logs and pid files (kept when something failed)
 
 
 def stop(rs: ReplicaSet, timeout: float = 30.0) -> int:
