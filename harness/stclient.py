@@ -44,17 +44,18 @@ class RunReply:
 class Session:
     """One browser tab's websocket. Use `async with Session(url) as s:`."""
 
-    def __init__(self, url: str, timeout: float = 120.0):
+    def __init__(self, url: str, timeout: float = 120.0, headers: dict[str, str] | None = None):
         self.ws_url = url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
         self.origin = url.rstrip("/")
         self.timeout = timeout
+        self.headers = headers or {}  # e.g. a proxy's sticky-session cookie
         self.query = ""
         self.page_hash = ""
         self.widgets: dict[str, Widget] = {}
 
     async def __aenter__(self):
         self.ws = await connect(self.ws_url, subprotocols=["streamlit"], origin=self.origin, max_size=None,
-                                open_timeout=self.timeout, compression=None)
+                                open_timeout=self.timeout, compression=None, additional_headers=self.headers)
         return self
 
     async def __aexit__(self, *exc):

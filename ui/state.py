@@ -36,8 +36,26 @@ def apply_link(params) -> Page:
     return normalise(new)
 
 
+# How often the empty fragment below reruns by itself (it does nothing): rarely.
+RECONNECT_FRAGMENT_EVERY = 3600  # s
+
+
+@st.fragment(run_every=RECONNECT_FRAGMENT_EVERY)
+def _rerun_on_reconnect() -> None:
+    """Draws nothing. Its being on the page makes Streamlit's frontend (1.67) rerun the whole
+    script as soon as its websocket reconnects: without a fragment on a timer it reruns only if
+    a run was under way, and a page whose server has gone (a replica that died, behind a proxy)
+    would sit on a new, empty session on another replica: still showing the old page, while its
+    next click is lost (a new session calls no widget callbacks on its first run). With it, the
+    new session runs at once from the page's URL, which holds the whole state (init_state), and
+    the page is live again. On the same server (a wifi drop, the session kept) the rerun changes
+    nothing. README, "Running it for a class"; tests/test_replicas.py."""
+
+
 def init_state(query_params=None) -> None:
-    """Once per session: from the share link if there is one, else the default tour scene."""
+    """Once per session: from the share link if there is one, else the default tour scene (also
+    when a page reconnects to a replica that has never seen it: see _rerun_on_reconnect)."""
+    _rerun_on_reconnect()
     if PAGE in st.session_state:
         return
     st.session_state[PAGE] = apply_link(query_params) if query_params else load_scene(DEFAULT)
