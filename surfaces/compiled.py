@@ -89,19 +89,23 @@ def objective_into(kind, theta, f, g):
 
 
 @jit
-def hessian_into(kind, theta, H):
-    """H (R, 2, 2) at every point (rows of theta): central differences of the gradient with the
+def hessian_at(kind, x, y):
+    """(∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²) at one point: central differences of the gradient with the
     step 1e-5·max(1, |θ_i|), symmetrised, as Surface.hessian computes them (surfaces/base.py)."""
+    hx, hy = 1e-5 * max(1.0, abs(x)), 1e-5 * max(1.0, abs(y))
+    _, ax, ay = _point(kind, x + hx, y)
+    _, bx, by = _point(kind, x - hx, y)
+    _, cx, cy = _point(kind, x, y + hy)
+    _, dx, dy = _point(kind, x, y - hy)
+    return (ax - bx) / (2 * hx), ((ay - by) / (2 * hx) + (cx - dx) / (2 * hy)) / 2, (cy - dy) / (2 * hy)
+
+
+@jit
+def hessian_into(kind, theta, H):
+    """H (R, 2, 2) at every point (rows of theta)."""
     for i in range(theta.shape[0]):
-        x, y = theta[i, 0], theta[i, 1]
-        hx, hy = 1e-5 * max(1.0, abs(x)), 1e-5 * max(1.0, abs(y))
-        _, ax, ay = _point(kind, x + hx, y)
-        _, bx, by = _point(kind, x - hx, y)
-        _, cx, cy = _point(kind, x, y + hy)
-        _, dx, dy = _point(kind, x, y - hy)
-        H[i, 0, 0] = (ax - bx) / (2 * hx)
-        H[i, 1, 1] = (cy - dy) / (2 * hy)
-        H[i, 0, 1] = H[i, 1, 0] = ((ay - by) / (2 * hx) + (cx - dx) / (2 * hy)) / 2
+        H[i, 0, 0], H[i, 0, 1], H[i, 1, 1] = hessian_at(kind, theta[i, 0], theta[i, 1])
+        H[i, 1, 0] = H[i, 0, 1]
 
 
 # The same function with one declared signature: a numba function value that a compiled step
