@@ -24,7 +24,11 @@ def summary_section(key: str, surface, tolerance: float | None, tr) -> None:
              tr("ended at"): tr(s.ended_at) if s.ended_at else "—"}
             for s in summaries(key, tolerance)]
     numeric = list(rows[0])[1:] if rows else []
-    st.dataframe(rows, hide_index=True, column_config={c: st.column_config.TextColumn(alignment="right") for c in numeric})
+    # narrow number columns and wider lists, so that all eleven fit a projector's width
+    wide = {tr("unstable from step"): 96, tr("unstable, steps before each burst"): 96}
+    config = {c: st.column_config.TextColumn(alignment="right", width=wide.get(c, "small")) for c in numeric}
+    config[tr("ended at")] = st.column_config.TextColumn(alignment="left", width=120)
+    st.dataframe(rows, hide_index=True, column_config=config)
     st.caption(tr("“—”: none (no minimum reached, no divergence, no burst). A burst is a step ≥ {factor}× the median of the "
                   "{window} steps before it (and ≥ {fraction}% of the window's diagonal); long steps less than {window} steps "
                   "apart are one burst.", factor=f"{BURST_FACTOR:g}", window=BURST_WINDOW, fraction=f"{100 * BURST_MIN_FRACTION:g}"))
@@ -33,8 +37,8 @@ def summary_section(key: str, surface, tolerance: float | None, tr) -> None:
                   "the run's largest, else not a critical point (the gradient is small, not zero).", zero=f"{ZERO_GRADIENT:g}"))
 
 
-def _first(values, most: int = 3) -> str:
-    """The first few of a list of step numbers, and how many in all: "513, 949, 1468 … (5)"."""
+def _first(values, most: int = 2) -> str:
+    """The first few of a list of step numbers, and how many in all: "513, 949 … (5)"."""
     shown = [count(v) for v in values[:most]]
     if not shown:
         return "—"
