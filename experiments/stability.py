@@ -47,21 +47,20 @@ def eigenvalues(H: np.ndarray) -> np.ndarray:
 
 
 def effective_sharpness(H: np.ndarray, effective_lr: np.ndarray) -> np.ndarray:
-    """λ_max(diag(e)·H) for e ≥ 0: the largest eigenvalue of the symmetric diag(√e)·H·diag(√e),
-    which has the same eigenvalues."""
-    e = np.maximum(np.asarray(effective_lr, dtype=float), 0.0)
-    root = np.sqrt(e[..., 0] * e[..., 1])
-    scaled = np.empty(H.shape)
-    scaled[..., 0, 0], scaled[..., 1, 1] = e[..., 0] * H[..., 0, 0], e[..., 1] * H[..., 1, 1]
-    scaled[..., 0, 1] = scaled[..., 1, 0] = root * H[..., 0, 1]
-    return eigenvalues(scaled)[..., 1]
+    """λ_max(diag(e)·H) for e ≥ 0, of matrices (..., 2, 2): the pass stability_of makes (_lens)."""
+    H = np.asarray(H, dtype=float)
+    flat_H = np.ascontiguousarray(H.reshape(-1, 2, 2))
+    e = np.ascontiguousarray(np.broadcast_to(np.asarray(effective_lr, dtype=float), H.shape[:-1]).reshape(-1, 2))
+    curvature, sharp = np.empty((len(flat_H), 2)), np.empty(len(flat_H))
+    _lens(flat_H, e, 0.0, curvature, sharp)
+    return sharp.reshape(H.shape[:-2])
 
 
 @jit
 def _lens(H, e, shift, curvature, sharp):
-    """curvature[i] = the eigenvalues of H[i]; sharp[i] = λ_max(diag(e[i])·(H[i] + shift·I)): one
-    pass, as eigenvalues and effective_sharpness compute them (a third of the time of those on
-    arrays, which matters next to a compiled run of 100,000 steps)."""
+    """curvature[i] = the eigenvalues of H[i]; sharp[i] = λ_max(diag(e[i])·(H[i] + shift·I)), the
+    largest eigenvalue of the symmetric diag(√e)·(H + shift·I)·diag(√e), which has the same ones.
+    One compiled pass: a third of the time of NumPy on arrays, next to a run of 100,000 steps."""
     for i in range(H.shape[0]):
         a, b, c = H[i, 0, 0], H[i, 0, 1], H[i, 1, 1]
         mean, r = (a + c) / 2, np.hypot((a - c) / 2, b)
