@@ -9,11 +9,10 @@ fails alone (ui/guard.py): a message where it would be, the rest of the page int
 from __future__ import annotations
 
 import json
-from functools import partial
 
 import streamlit as st
 
-from experiments.scenario import MAX_STEPS, parse_run, parse_scenario
+from experiments.scenario import MAX_STEPS, START_LIMIT, parse_run, parse_scenario
 from experiments.tour import BY_KEY, PRESETS
 from i18n import LANGUAGES, translator
 from optimizers import OPTIMIZERS, ValidationError
@@ -25,15 +24,16 @@ from ui.formula import formula_section, show_gradient
 from ui.guard import guarded, page_failed
 from ui.link import link_params
 from ui.page import active_scene, set_surface
+from ui.player import map_player
 from ui.present import KEYS_JS, PAGE_CSS, PRESENT_CSS
 from ui.share import export_section, share_section
-from ui.state import go_to_scene, init_state, on_map_select
+from ui.state import go_to_scene, init_state, set_start
 from ui.stepper import step_through
 from ui.studies import fate_section, sweep_section
 from ui.summary import summary_section
 from ui.tune import tune_section
 from views.latex import update_rule_latex
-from views.mapfig import CLICK_TRACE, animation_note
+from views.mapfig import animation_note
 from views.numbers import count
 from views.text import md
 from views.toolbar import chart_config
@@ -87,7 +87,7 @@ def main() -> None:
         for col, i, axis in ((c1, 0, a), (c2, 1, b)):
             bound(col.number_input, f"start_{'xy'[i]}", float(p.start[i]),
                   lambda q, v, i=i: q.start.__setitem__(i, float(q.start[i] if v is None else v)),
-                  label=tr("start {axis}", axis=axis), format=NUMBER, min_value=-1e6, max_value=1e6,
+                  label=tr("start {axis}", axis=axis), format=NUMBER, min_value=-START_LIMIT, max_value=START_LIMIT,
                   help=tr("Or click anywhere on the map."))
         bound(st.number_input, "steps", int(p.steps), lambda q, v: setattr(q, "steps", int(v or q.steps)), label=tr("Steps"),
               min_value=1, max_value=MAX_STEPS, step=100,
@@ -180,7 +180,7 @@ def main() -> None:
     fit = p.fit
     with st.spinner(tr("Computing trajectories…")):
         results = compute(key)
-        map_fig, diag_fig, view, alt = figures(key, colours, fit, tr, present, BY_KEY[scene].inset if scene else 0, p.lens)
+        map_fig, diag_fig, view, alt, player_json = figures(key, colours, fit, tr, present, BY_KEY[scene].inset if scene else 0, p.lens)
 
 
     def write_link(data: dict) -> None:
@@ -212,10 +212,7 @@ def main() -> None:
                 fig_3d, alt_3d = figure_3d(key, colours, view, tr)
                 st.plotly_chart(fig_3d, key="surface3d", theme=None, alt=alt_3d, config=chart_config(tr))
             else:
-                st.plotly_chart(map_fig, key="map", theme=None, on_select=partial(on_map_select, CLICK_TRACE),
-                                selection_mode="points", alt=alt["map"],
-                                config=chart_config(tr, scrollZoom=True, toImageButtonOptions={
-                                    "format": "png", "filename": "descent-lab-frame", "scale": 2}))
+                map_player(player_json, on_start=set_start)
                 note = animation_note(map_fig.layout.meta, tr)
                 st.caption(note + " " + tr("★ minimum, ○ start, ■ end, ✕ diverged. Click the map to start there; drag to pan, "
                                            "scroll to zoom, double-click to reset. Keys: space plays or pauses, ← → step one frame."))

@@ -106,11 +106,14 @@ class Notes(list):
         self.append(note(text, **values))
 
 
+START_LIMIT = 1e6  # |x|, |y| of a start point
+
+
 def parse_point(value, where: str) -> tuple[float, float]:
     if (not isinstance(value, (list, tuple)) or len(value) != 2
             or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)):
         raise ValidationError("{field} must be a list of two numbers [x, y], got {value}", field=where, value=str(value)[:60])
-    if not all(finite(c) and abs(c) <= 1e6 for c in value):
+    if not all(finite(c) and abs(c) <= START_LIMIT for c in value):
         raise ValidationError("{field} must be finite numbers with |value| ≤ 1e6, got {value}", field=where, value=str(value)[:60])
     return float(value[0]), float(value[1])
 

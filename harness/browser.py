@@ -88,17 +88,22 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def wait_for_map(page, timeout: float = 90_000) -> None:
-    """The map is drawn and its animation frames are loaded."""
-    page.wait_for_selector(CHART, timeout=timeout)
-    page.wait_for_function(f"{GD.format(i=0)} && {GD.format(i=0)}._transitionData && "
-                           f"{GD.format(i=0)}._transitionData._frames.length > 0", timeout=timeout)
+MAP = ".dl-player .dl-plot"  # the map's plotly.js chart inside its player (ui/player.js)
+PLAYER = "window.__descentLabPlayer"
+
+
+def wait_for_map(page, timeout: float = 90_000, after: int = 0) -> int:
+    """The map is drawn by its player (its spec number is above `after`, e.g. a new map after a
+    click). Returns that number."""
+    page.wait_for_selector(".dl-player[data-ready] .dl-plot .main-svg", timeout=timeout)
+    page.wait_for_function(f"Number(document.querySelector('.dl-player').dataset.ready) > {int(after)}", timeout=timeout)
+    return int(page.evaluate("Number(document.querySelector('.dl-player').dataset.ready)"))
 
 
 def active_frame(page) -> int:
-    return page.evaluate(f"{GD.format(i=0)}._fullLayout.sliders[0].active")
+    return page.evaluate(f"{PLAYER}.frame")
 
 
 def map_box(page):
     """The plot area of the map (the drag layer over the axes)."""
-    return page.locator(".js-plotly-plot").first.locator(".nsewdrag").first.bounding_box()
+    return page.locator(MAP).locator(".nsewdrag[data-subplot=xy]").first.bounding_box()

@@ -40,8 +40,28 @@ def run_ids(at: AppTest) -> list[int]:
     return [r.id for r in page(at).runs]
 
 
+def charts(at: AppTest) -> list:
+    """The page's charts: the map's player (a component) and every st.plotly_chart."""
+    return maps(at) + list(at.get("plotly_chart"))
+
+
+def maps(at: AppTest) -> list:
+    return [e for e in at.get("bidi_component") if e.proto.component_name == "descent_lab_player"]
+
+
+def player(at: AppTest) -> dict:
+    """What the map's player was sent (views/player.py): its JSON, sent as a JSON string."""
+    (element,) = maps(at)
+    return json.loads(json.loads(element.proto.json))
+
+
+def figure_specs(at: AppTest) -> list[dict]:
+    """Every chart's figure (data, layout): the map's, then the st.plotly_chart ones."""
+    return [player(at)["figure"]] * len(maps(at)) + [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
 def map_spec(at: AppTest) -> dict:
-    return json.loads(at.get("plotly_chart")[0].proto.spec)
+    return player(at)["figure"]
 
 
 def legend(at: AppTest) -> list[str]:

@@ -1,11 +1,13 @@
 """The page through Streamlit's AppTest: every preset, the main widget interactions, bad input."""
+import json
+
 import pytest
 
 pytest.importorskip("streamlit")
 
 from experiments import scenario  # noqa: E402
 from experiments.tour import BY_KEY, DEFAULT, PRESETS  # noqa: E402
-from tests.apptest import fresh, legend, map_spec, page, plain, run_ids, widget  # noqa: E402
+from tests.apptest import charts, fresh, legend, map_spec, maps, page, plain, player, run_ids, widget  # noqa: E402
 
 
 def test_page_loads_the_default_preset_with_its_text_and_an_animated_map():
@@ -13,9 +15,11 @@ def test_page_loads_the_default_preset_with_its_text_and_an_animated_map():
     assert not at.exception
     assert BY_KEY[DEFAULT].title in at.info[0].value
     spec = map_spec(at)
-    assert spec["frames"] and spec["layout"]["images"]
-    assert len(at.get("plotly_chart")) == 2  # map + diagnostics
-    assert at.get("plotly_chart")[0].proto.spec.__len__() < 1.5e6
+    assert spec["layout"]["images"] and "frames" not in spec  # the player makes the frames (ui/player.js)
+    played = player(at)
+    assert len(played["steps"]) == 300 and len(played["tails"]) == 1 and played["moving"]
+    assert len(charts(at)) == 2  # map + diagnostics
+    assert len(maps(at)[0].proto.json) < 0.3e6
     assert len(at.latex) >= 3 and at.dataframe
 
 
@@ -30,7 +34,7 @@ def test_every_preset_loads_with_one_click(preset):
     assert widget(at, "selectbox", "surface").value == p.scenario["surface"]
     assert at.number_input(key="steps").value == p.scenario["steps"]
     assert len(run_ids(at)) == len(p.scenario["runs"])
-    assert len(map_spec(at)["frames"]) <= 300
+    assert len(player(at)["steps"]) <= 300
     assert legend(at) == [r["label"] for r in p.scenario["runs"]]
 
 
@@ -164,10 +168,12 @@ def test_3d_view_replaces_the_map_and_back():
     at = fresh()
     widget(at, "button_group", "view").set_value("3d").run()
     assert not at.exception
-    spec = map_spec(at)
+    assert not maps(at)
+    (chart,) = at.get("plotly_chart")[:1]
+    spec = json.loads(chart.proto.spec)
     assert spec["data"][0]["type"] == "surface" and any(t["type"] == "scatter3d" for t in spec["data"])
     widget(at, "button_group", "view").set_value("map").run()
-    assert map_spec(at)["frames"]
+    assert player(at)["steps"]
 
 
 def test_fit_view_widens_the_map_to_the_whole_paths():

@@ -14,7 +14,7 @@ import pytest
 sync_api = pytest.importorskip("playwright.sync_api")
 from PIL import Image  # noqa: E402
 
-from harness.browser import CHROMIUM, GD, active_frame, launch, map_box, streamlit_server, wait_for_map  # noqa: E402
+from harness.browser import CHROMIUM, GD, MAP, PLAYER, active_frame, launch, map_box, streamlit_server, wait_for_map  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 if not os.path.exists(CHROMIUM):
@@ -50,9 +50,8 @@ def eventually(check, timeout: float = 15.0):
 
 
 def stopped(page) -> None:
-    """The map's animation has no frame left to show (paused or at its end)."""
-    page.wait_for_function(f"(() => {{ const t = {GD.format(i=0)}._transitionData;"
-                           " return !(t && t._frameQueue && t._frameQueue.length); })()", timeout=10_000)
+    """The map's player is not playing (paused or at its end)."""
+    page.wait_for_function(f"!{PLAYER}.playing", timeout=10_000)
 
 
 def hovering(page, chart: str = ".js-plotly-plot") -> None:
@@ -61,7 +60,11 @@ def hovering(page, chart: str = ".js-plotly-plot") -> None:
 
 
 def frame_past(page, k: int) -> None:
-    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active > {k}", timeout=20_000)
+    page.wait_for_function(f"{PLAYER}.frame > {k}", timeout=20_000)
+
+
+def frame_is(page, k) -> None:
+    page.wait_for_function(f"{PLAYER}.frame === {k}", timeout=10_000)
 
 
 def contour_drawn(pixels) -> bool:
@@ -84,56 +87,80 @@ def test_preset_play_advances_and_the_contour_stays(page):
     assert eventually(lambda: contour_drawn(plot_pixels(page, "before-play.png")))
     before = current_point(page)
     assert active_frame(page) == 0
-    page.locator("g.updatemenu-button").filter(has_text="Play").first.click()
+    page.locator(".dl-play").click()
     frame_past(page, 5)
     during = plot_pixels(page, "during-play.png")
     mid = active_frame(page)
     assert contour_drawn(during)
     frame_past(page, mid)  # still advancing
-    page.locator("g.updatemenu-button").filter(has_text="Pause").first.click()
+    assert page.locator(".dl-play").inner_text() == "❚❚ Pause"
+    page.locator(".dl-play").click()
     stopped(page)
     assert current_point(page) != before
     assert contour_drawn(plot_pixels(page, "after-pause.png"))
     page.screenshot(path=os.path.join(ARTIFACTS, "page.png"))
 
 
-def test_a_click_on_the_map_sets_the_start_point(page):
-    # After playing, jump once (|◀ Start, End ▶| or the slider) so plotly.js redraws; see views/mapfig.py.
-    page.locator("g.updatemenu-button").filter(has_text="Start").first.click()
-    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active === 0", timeout=10_000)
-    start_b = page.get_by_role("spinbutton", name="start b")
-    old = float(start_b.input_value())
+def click_map_at(page, fx: float, fy: float) -> tuple[float, float]:
+    """Click the map at this fraction of its plot area; the (b, w) the click stands for, read from
+    the map's own axes, and the start boxes once they have it. Returns the start's new value."""
+    start_b, start_w = page.get_by_role("spinbutton", name="start b"), page.get_by_role("spinbutton", name="start w")
+    old = (start_b.input_value(), start_w.input_value())
+    ready = wait_for_map(page)
     box = map_box(page)
-    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.7
-    page.mouse.move(x, y)  # plotly picks the clicked point on hover
-    hovering(page)
-    page.mouse.click(x, y)
-    page.wait_for_function(f"(() => {{ const e = document.querySelector('input[aria-label=\"start b\"]');"
-                           f" return e && parseFloat(e.value) !== {old}; }})()", timeout=30_000)
-    assert float(start_b.input_value()) != old
-    wait_for_map(page)
+    expected = page.evaluate(f"(() => {{ const fl = document.querySelector('{MAP}')._fullLayout;"
+                             f" return [fl.xaxis.p2d({box['width'] * fx}), fl.yaxis.p2d({box['height'] * fy})]; }})()")
+    page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    page.wait_for_function(f"(() => {{ const b = document.querySelector('input[aria-label=\"start b\"]');"
+                           f" const w = document.querySelector('input[aria-label=\"start w\"]');"
+                           f" return b && w && (b.value !== {json.dumps(old[0])} || w.value !== {json.dumps(old[1])}); }})()", timeout=30_000)
+    wait_for_map(page, after=ready)  # a new map: no reload, the player's next spec
+    got = (float(start_b.input_value()), float(start_w.input_value()))
+    assert got == pytest.approx(expected, rel=1e-5, abs=1e-5)
+    return got
+
+
+def test_a_click_on_the_map_sets_the_start_before_during_and_after_play(page):
+    """The start moves to where the map was clicked: on a still map, while it plays (and it plays
+    on), and after it played to its end; each time new paths appear without a page reload."""
+    page.evaluate("window.__notReloaded = true")
+    page.get_by_role("button", name="Go to the first step").click()
+    frame_is(page, 0)
+    before = click_map_at(page, 0.3, 0.7)
+    page.locator(".dl-play").click()
+    frame_past(page, 3)
+    during = click_map_at(page, 0.6, 0.4)
+    assert page.evaluate(f"{PLAYER}.playing")  # playing goes on, over the new paths
+    page.get_by_role("button", name="Go to the last step").click()
+    stopped(page)
+    page.locator(".dl-play").click()  # from the end, Play starts again from the first frame
+    frame_past(page, 2)
+    page.locator(".dl-play").click()
+    after = click_map_at(page, 0.45, 0.55)
+    assert len({before, during, after}) == 3
+    assert current_point(page) == pytest.approx(list(after))  # the moving point is at the new start (frame 0)
+    assert page.evaluate("window.__notReloaded === true")
     page.screenshot(path=os.path.join(ARTIFACTS, "after-click.png"))
 
 
 def test_keys_step_and_play_the_map(page):
     page.locator("h1").first.click()  # focus the page, not an input
     page.keyboard.press("Home")
-    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active === 0", timeout=10_000)
+    frame_is(page, 0)
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active === 2", timeout=10_000)
+    frame_is(page, 2)
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active === 1", timeout=10_000)
+    frame_is(page, 1)
     page.keyboard.press("Space")
-    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active > 10", timeout=10_000)
+    frame_past(page, 10)
     page.keyboard.press("Space")
     stopped(page)
     paused = active_frame(page)
     page.wait_for_timeout(800)  # a paused map stays put: this one wait proves a negative
     assert active_frame(page) == paused
     page.keyboard.press("End")
-    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active === {GD.format(i=0)}._fullLayout.sliders[0].steps.length - 1",
-                           timeout=10_000)
+    frame_is(page, f"{PLAYER}.n - 1")
 
 
 def legend_names(page):
@@ -150,7 +177,7 @@ def test_a_share_link_opens_the_same_scenario_in_a_new_session(page):
     steps.fill("2500")
     steps.press("Enter")
     page.wait_for_function(f"location.search !== {json.dumps(before)}", timeout=30_000)
-    page.wait_for_function(f"{GD.format(i=0)}.layout.meta && {GD.format(i=0)}.layout.meta.steps === 2500", timeout=60_000)
+    page.wait_for_function(f"{PLAYER}.spec && {PLAYER}.spec.figure.layout.meta.steps === 2500", timeout=60_000)
     wait_for_map(page)
     link, names = page.url, legend_names(page)
     other = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -159,7 +186,7 @@ def test_a_share_link_opens_the_same_scenario_in_a_new_session(page):
     wait_for_map(fresh)
     assert legend_names(fresh) == names
     assert fresh.get_by_role("spinbutton", name="Steps", exact=True).input_value() == "2500"
-    assert fresh.evaluate(f"{GD.format(i=0)}._fullLayout.sliders[0].steps.slice(-1)[0].label") == "2,500"
+    assert fresh.evaluate(f"{PLAYER}.spec.steps.slice(-1)[0]") == 2500
     fresh.screenshot(path=os.path.join(ARTIFACTS, "share-link.png"))
     other.close()
 
@@ -173,7 +200,7 @@ def test_a_share_link_in_chinese_and_presentation_mode(page):
     pg.get_by_text("梯度下降實驗室").first.wait_for()
     pg.get_by_text("離開簡報模式").first.wait_for()
     assert not pg.locator('section[data-testid="stSidebar"]').is_visible()
-    assert pg.evaluate(f"{GD.format(i=0)}._fullLayout.updatemenus[0].buttons[0].label") == "▶ 播放"
+    assert pg.locator(".dl-play").inner_text() == "▶ 播放"
     assert eventually(lambda: contour_drawn(plot_pixels(pg, "presentation-zh-map.png")))
     pg.screenshot(path=os.path.join(ARTIFACTS, "presentation-zh.png"))
     pg.keyboard.press("PageDown")  # next tour scene
@@ -218,11 +245,12 @@ def test_the_exported_html_plays_offline_from_a_file(page, tmp_path):
     requests = []
     pg.on("request", lambda r: requests.append(r.url))
     pg.goto(path.as_uri())
-    wait_for_map(pg)
-    assert active_frame(pg) == 0
+    pg.wait_for_function(f"{GD.format(i=0)} && {GD.format(i=0)}._transitionData && {GD.format(i=0)}._transitionData._frames.length > 0")
+    assert pg.evaluate(f"{GD.format(i=0)}._fullLayout.sliders[0].active") == 0
     pg.locator("g.updatemenu-button").filter(has_text="Play").first.click()
     pg.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active > 10", timeout=20_000)
-    assert contour_drawn(np.asarray(Image.open(io.BytesIO(pg.screenshot(clip=map_box(pg)))).convert("RGB")).astype(int))
+    box = pg.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    assert contour_drawn(np.asarray(Image.open(io.BytesIO(pg.screenshot(clip=box))).convert("RGB")).astype(int))
     pg.screenshot(path=os.path.join(ARTIFACTS, "exported-html.png"))
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     context.close()

@@ -50,7 +50,7 @@ def test_the_page_refuses_settings_over_the_work_budget_and_keeps_them():
     """Widgets alike: 8 noisy runs × 100,000 steps, then 32 seeds drawn for run 1 (typed in its
     box): 3,900,000 run-steps, over the budget. The page says so in its language, computes
     nothing, and keeps every setting; back to one seed, the map is back."""
-    from tests.apptest import fresh, widget
+    from tests.apptest import charts, fresh, maps, widget
     from ui.page import Run
     at = fresh({"lang": "zh-TW"})
     page = at.session_state["page"]
@@ -64,9 +64,9 @@ def test_the_page_refuses_settings_over_the_work_budget_and_keeps_them():
     assert "3,900,000" in error and f"{MAX_WORK:,}" in error and "run-steps" not in error  # said in Chinese
     page = at.session_state["page"]
     assert page.runs[0].bundle == 32 and page.steps == 100_000 and len(page.runs) == 8
-    assert not at.get("plotly_chart")
+    assert not charts(at)
     widget(at, "number_input", "run0.bundle").set_value(1).run()
-    assert not at.exception and not at.error and at.get("plotly_chart")
+    assert not at.exception and not at.error and maps(at)
 
 
 def test_nbytes_measures_what_results_and_a_map_figure_hold():

@@ -289,6 +289,11 @@ def widget(at, kind, name):
     return widget(at, kind, name)
 
 
+def charts(at):
+    from tests.apptest import charts
+    return charts(at)
+
+
 def test_the_page_reads_a_formula_shows_its_gradient_and_keeps_the_last_valid_one():
     from experiments.tour import BY_KEY
     from ui.link import read_link
@@ -308,7 +313,7 @@ def test_the_page_reads_a_formula_shows_its_gradient_and_keeps_the_last_valid_on
     (error,) = at.sidebar.error
     assert plain(error.body) == "position 8: a dot that is not part of a number (attribute access) is not allowed"
     assert "x^2 + 3*y^2 + sin(x)" in plain(" ".join(c.body for c in at.sidebar.caption))
-    assert len(at.get("plotly_chart")) >= 2 and at.number_input(key="steps").value == 321
+    assert len(charts(at)) >= 2 and at.number_input(key="steps").value == 321
     assert [r.optimizer for r in at.session_state["page"].runs] == runs_before
     assert read_link(dict(at.query_params), BY_KEY).scenario["surface"]["formula"] == "x^2 + 3*y^2 + sin(x)"
     # a view that no longer holds the start moves the start inside it

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 pytest.importorskip("streamlit")
-from tests.apptest import fresh, plain  # noqa: E402
+from tests.apptest import figure_specs, fresh, maps, plain  # noqa: E402
 from tests.hostile_links import corpus, pack, put  # noqa: E402
 from ui.link import encode_scenario, read_link  # noqa: E402
 
@@ -25,8 +25,7 @@ def shows_only_text(at) -> None:
         for e in at.get(kind):
             body = getattr(e, "body", None) or getattr(e, "label", None) or ""
             assert not UNESCAPED_LINK.search(str(body)), (kind, body[:200])
-    for chart in at.get("plotly_chart"):
-        spec = json.loads(chart.proto.spec)
+    for spec in figure_specs(at):
         for trace in spec["data"]:
             for field in ("name", "hovertemplate"):
                 assert "<img" not in str(trace.get(field, "")) and "<a " not in str(trace.get(field, "")), trace.get(field)
@@ -36,7 +35,7 @@ def shows_only_text(at) -> None:
 def test_a_hostile_link_gives_a_page_and_a_note(name, params, expect):
     at = fresh(params, clear=False)
     assert not at.exception, at.exception[0].value
-    assert at.get("plotly_chart"), "no map"
+    assert maps(at), "no map"
     notes = " ".join(plain(w.value) for w in at.warning)
     if expect:
         assert expect in notes, notes[:500]
@@ -73,7 +72,7 @@ def test_any_value_anywhere_gives_a_computed_map_or_a_note(path, value):
     link = read_link(params)  # never raises
     at = fresh(params, clear=False)
     assert not at.exception, at.exception[0].value
-    assert at.get("plotly_chart")
+    assert maps(at)
     if link.scenario is None or link.notes:
         assert at.warning
     shows_only_text(at)

@@ -74,7 +74,7 @@ def test_the_table_file_is_valid_sorted_json():
 st = pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from tests.apptest import widget  # noqa: E402
+from tests.apptest import map_spec, player, widget  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 # Widget labels that are torch's own parameter names or symbols stay as they are in both languages.
@@ -103,8 +103,10 @@ def test_switching_to_chinese_translates_every_label_and_text_on_the_page():
     assert [t for t in texts if not CJK.search(t) and t.strip("$") == t] == []
     assert labels != english_labels and texts != english_texts
     # the tour scene's run label follows the language; the figure's buttons are translated too
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]][:2] == ["▶ 播放", "❚❚ 暫停"]
+    texts = player(at)["texts"]
+    assert (texts["play"]["symbol"], texts["pause"]["symbol"]) == ("▶ 播放", "❚❚ 暫停")
+    assert all(CJK.search(t["name"]) for t in texts.values() if isinstance(t, dict))
+    spec = map_spec(at)
     assert any(t.get("name") == "課程的 RMS，η = 1" for t in spec["data"])
     # and back
     widget(at, "selectbox", "lang").set_value("en").run()

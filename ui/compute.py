@@ -24,6 +24,7 @@ from i18n import LANGUAGES, translator
 from views.alttext import diagnostics_alt, map_alt, surface3d_alt
 from views.diagnostics import diagnostics_figure
 from views.mapfig import PALETTE, fit_view, map_figure
+from views.player import player_spec
 from views.sampling import path_indices
 from views.surface3d import surface3d_figure
 
@@ -85,7 +86,8 @@ def _figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int, l
     map_fig = map_figure(surface, results, list(colours), view, tr=tr, large=large, height=760 if large else 620,
                          bundles=_bundles(key, scenario, results), inset=inset, lens=lens)
     alt = {"map": map_alt(surface, results, tr), "diagnostics": diagnostics_alt(results, tr)}
-    return map_fig, diagnostics_figure(surface, results, list(colours), tr=tr), view, alt
+    return (map_fig, diagnostics_figure(surface, results, list(colours), tr=tr), view, alt,
+            player_spec(map_fig, alt["map"], tr, fill=large))
 
 
 def _tier(key: str) -> str:
@@ -98,7 +100,7 @@ def compute(key: str):
 
 
 def figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int = 0, lens: bool = False):
-    """(map figure, diagnostics figure, view, their text alternatives) for a scenario, its run colours and view options
+    """(map figure, diagnostics figure, view, their text alternatives, the map player's JSON) for a scenario, its run colours and view options
     (inset: the scene's, lens: paths coloured by stability, see map_figure). Shared by all sessions and never modified
     after it is built."""
     args = (key, colours, fit, tr, large, inset, lens)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from experiments.scenario import START_LIMIT
 from experiments.tour import BY_KEY, DEFAULT
 from i18n import DEFAULT_LANGUAGE
 
@@ -76,17 +77,9 @@ def load_dict(data: dict) -> list:
 
 
 def set_start(x: float, y: float) -> None:
+    """A click on the map: the runs start there (within the start boxes' limits)."""
     p = page()
-    p.start = [float(x), float(y)]
-
-
-def on_map_select(click_trace: int) -> None:
-    """A click on the transparent grid of the map sets the start point."""
-    event = st.session_state.get("map") or {}
-    for pt in (event.get("selection") or {}).get("points") or []:
-        if pt.get("curve_number") == click_trace and pt.get("x") is not None and pt.get("y") is not None:
-            set_start(pt["x"], pt["y"])
-            return
+    p.start = [min(max(float(v), -START_LIMIT), START_LIMIT) for v in (x, y)]
 
 
 def add_run_from(optimizer: str, params: dict, label: str) -> None:

@@ -327,6 +327,8 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
     if inset:
         _add_inset(fig, surface, results, colours, inset, tr, k)
     fig.raw_frames = frames
+    fig.player = dict(moving=moving, steps=shown.tolist(), tail=TAIL, frame_ms=FRAME_MS,
+                      tails=[dict(x=t.x, y=t.y, stop=t.stop, size=t.size) for t in tails])
     fig.raw_layout = dict(
         updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-0.2 if large else -0.13, xanchor="left",
                           yanchor="top", pad=dict(t=0, r=6), buttons=buttons)],

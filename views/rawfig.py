@@ -23,6 +23,7 @@ class RawFigure(go.Figure):
     raw_traces: list = []  # appended after the validated traces
     raw_layout: dict = {}  # merged over the validated layout
     raw_frames: list = []
+    player: dict = {}  # what the page's player makes its frames from (views/player.py)
 
     def to_dict(self):
         d = super().to_dict()

@@ -1,0 +1,324 @@
+// Descent Lab's map player: a Streamlit component (components v2) that draws the map with its own
+// plotly.js and plays it in the browser.
+//
+// The server sends the map once (views/player.py: the figure without frames, and each run's
+// positions at the shown steps); every frame is made here. Why not Plotly's own frames in
+// st.plotly_chart: the server validated and serialised every frame on every rerun, playback ran
+// at 80% of its rate and 4x was 1.8x, and after playing the first click on the map was lost to a
+// plotly.js error (its select code and redraw=false animations). Here the frame shown is a
+// function of the clock (speeds are exact; a slow paint skips frames, never time), clicks are
+// read from pointer events (no plotly.js selection at all), and a new map replaces the old one
+// with Plotly.react, with no reload.
+
+const LIBRARY = 'app/static/plotly-cartesian-4.1.1.min.js';  // served by Streamlit (server.enableStaticServing)
+const CLICK_SLOP = 6;  // px a press may move and still be a click (more is a pan)
+
+function plotlyLibrary() {
+  if (!window.__descentLabPlotly) {
+    window.__descentLabPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = new URL(LIBRARY, document.baseURI).href;
+      script.async = true;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { window.__descentLabPlotly = null; reject(new Error('plotly.js could not be loaded')); };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__descentLabPlotly;
+}
+
+function scrollParent(el) {
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const style = getComputedStyle(p);
+    if (/(auto|scroll)/.test(style.overflowY) && p.scrollHeight > p.clientHeight) return p;
+  }
+  return document.scrollingElement || document.documentElement;
+}
+
+function element(tag, attrs, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+class Player {
+  constructor(parent) {
+    this.parent = parent;
+    this.frame = 0;
+    this.speed = 1;
+    this.playing = false;
+    this.raw = null;
+    this.spec = null;
+    this.request = 0;
+    this.painted = 0;  // frames painted since the page opened (the benchmark reads it)
+    this.root = element('div', {class: 'dl-player'});
+    this.plot = element('div', {class: 'dl-plot', role: 'img'});
+    this.bar = element('div', {class: 'dl-controls', role: 'toolbar'});
+    const button = (act, cls) => {
+      const b = element('button', {type: 'button', class: 'dl-button ' + (cls || ''), 'data-act': act});
+      b.addEventListener('click', () => this.act(act));
+      return b;
+    };
+    this.buttons = {start: button('start'), back: button('back'), play: button('play', 'dl-play'), forward: button('forward'),
+                    end: button('end')};
+    const transport = element('div', {class: 'dl-group dl-transport'});
+    for (const b of Object.values(this.buttons)) transport.appendChild(b);
+    this.speedGroup = element('div', {class: 'dl-group dl-speeds', role: 'group'});
+    this.speedButtons = [];
+    for (const s of [0.5, 1, 2, 4]) {
+      const b = element('button', {type: 'button', class: 'dl-button dl-speed', 'data-speed': String(s)}, (s === 0.5 ? '½' : String(s)) + '×');
+      b.addEventListener('click', () => this.setSpeed(s));
+      this.speedButtons.push(b);
+      this.speedGroup.appendChild(b);
+    }
+    this.sliderBox = element('label', {class: 'dl-slider'});
+    this.readout = element('span', {class: 'dl-readout', 'aria-hidden': 'true'});
+    this.slider = element('input', {type: 'range', min: '0', max: '0', step: '1', value: '0'});
+    this.slider.addEventListener('input', () => { this.pause(); this.show(Number(this.slider.value)); });
+    this.sliderBox.appendChild(this.readout);
+    this.sliderBox.appendChild(this.slider);
+    // As in a video player: the scrub bar over the whole width, the buttons under it.
+    const buttons = element('div', {class: 'dl-buttons'});
+    buttons.appendChild(transport);
+    buttons.appendChild(this.speedGroup);
+    this.bar.appendChild(this.sliderBox);
+    this.bar.appendChild(buttons);
+    this.root.appendChild(this.plot);
+    this.root.appendChild(this.bar);
+    parent.appendChild(this.root);
+    this.tick = this.tick.bind(this);
+    this.onResize = () => this.resize();
+    window.addEventListener('resize', this.onResize);
+    this.listenForClicks();
+  }
+
+  // ------------------------------------------------------------------ data in
+  async load(raw, setTriggerValue) {
+    this.setTriggerValue = setTriggerValue;
+    if (raw === this.raw) return;
+    this.raw = raw;
+    const spec = JSON.parse(raw);
+    const Plotly = this.Plotly || (this.Plotly = await plotlyLibrary());
+    if (raw !== this.raw) return;  // a newer map came while plotly.js was loading
+    const first = this.spec === null;
+    this.spec = spec;
+    this.root.classList.toggle('dl-large', !!spec.fill);
+    this.label(spec.texts);
+    this.n = spec.steps.length;
+    this.slider.max = String(Math.max(0, this.n - 1));
+    const layout = Object.assign({}, spec.figure.layout, {height: this.height(), autosize: true});
+    await Plotly.react(this.plot, spec.figure.data, layout, Object.assign({responsive: true}, spec.config));
+    if (raw !== this.raw) return;
+    this.frame = -1;
+    const resume = this.playing;
+    this.playing = false;
+    this.show(0);
+    if (resume) this.play();
+    this.root.dataset.ready = String(++this.request);  // tests wait for this: the map on screen is this spec's
+    if (first) this.resize();
+  }
+
+  label(t) {
+    this.plot.setAttribute('aria-label', t.alt);
+    this.bar.setAttribute('aria-label', t.player);
+    this.speedGroup.setAttribute('aria-label', t.speed);
+    this.slider.setAttribute('aria-label', t.step);
+    const words = {start: t.start, back: t.back, forward: t.forward, end: t.end};
+    for (const [act, text] of Object.entries(words)) {
+      this.buttons[act].textContent = text.symbol;
+      this.buttons[act].setAttribute('aria-label', text.name);
+      this.buttons[act].title = text.name + (text.key ? ' (' + text.key + ')' : '');
+    }
+    this.updatePlay();
+    this.updateSpeed();
+  }
+
+  // ------------------------------------------------------------------ playing
+  act(what) {
+    if (what === 'play') return this.playing ? this.pause() : this.play();
+    this.pause();
+    if (what === 'start') this.show(0);
+    else if (what === 'end') this.show(this.n - 1);
+    else if (what === 'back') this.show(this.frame - 1);
+    else if (what === 'forward') this.show(this.frame + 1);
+  }
+
+  play() {
+    if (!this.spec || this.n < 2) return;
+    if (this.frame >= this.n - 1) this.show(0);
+    this.playing = true;
+    this.anchor();
+    this.updatePlay();
+    cancelAnimationFrame(this.raf);
+    this.raf = requestAnimationFrame(this.tick);
+  }
+
+  pause() {
+    if (!this.playing) return;
+    this.playing = false;
+    cancelAnimationFrame(this.raf);
+    this.updatePlay();
+  }
+
+  setSpeed(s) {
+    this.speed = s;
+    if (this.playing) this.anchor();  // from the frame on screen, at the new rate
+    this.updateSpeed();
+  }
+
+  anchor() {
+    this.t0 = performance.now();
+    this.f0 = this.frame;
+  }
+
+  tick(now) {
+    if (!this.playing) return;
+    const due = this.f0 + Math.floor((now - this.t0) * this.speed / this.spec.frame_ms);
+    if (due >= this.n - 1) {
+      this.show(this.n - 1);
+      this.pause();
+      return;
+    }
+    if (due !== this.frame) this.show(due);
+    this.raf = requestAnimationFrame(this.tick);
+  }
+
+  frameData(j) {
+    // The same rule as views/mapfig.Tail.frame, which makes the exported animation's frames.
+    const data = [];
+    for (const t of this.spec.tails) {
+      const end = Math.min(j, t.stop) + 1;
+      const start = Math.min(Math.max(0, j - this.spec.tail), end - 1);
+      const x = t.x.slice(start, end), y = t.y.slice(start, end);
+      const sizes = new Array(end - start - 1).fill(0).concat([t.size]);
+      data.push({x: x, y: y}, {x: x, y: y, marker: {size: sizes}});
+    }
+    return data;
+  }
+
+  show(j) {
+    if (!this.spec) return;
+    j = Math.max(0, Math.min(this.n - 1, j));
+    if (j === this.frame) return;
+    this.frame = j;
+    this.slider.value = String(j);
+    const text = this.spec.texts.step + ' ' + this.spec.steps[j].toLocaleString('en-US');
+    this.readout.textContent = text;
+    this.slider.setAttribute('aria-valuetext', text);
+    if (!this.spec.moving.length) return;
+    // redraw: false moves only these SVG traces; the picture, the paths and the axes stay.
+    this.Plotly.animate(this.plot, {data: this.frameData(j), traces: this.spec.moving},
+                        {mode: 'immediate', frame: {duration: 0, redraw: false}, transition: {duration: 0}})
+      .catch(() => {});  // a newer frame interrupted this one: expected, not an error
+    this.painted++;
+  }
+
+  updatePlay() {
+    if (!this.spec) return;
+    const t = this.spec.texts;
+    const b = this.buttons.play;
+    b.textContent = this.playing ? t.pause.symbol : t.play.symbol;
+    b.setAttribute('aria-label', this.playing ? t.pause.name : t.play.name);
+    b.title = (this.playing ? t.pause.name : t.play.name) + ' (' + t.play.key + ')';
+    b.setAttribute('aria-pressed', String(this.playing));
+  }
+
+  updateSpeed() {
+    for (const b of this.speedButtons) b.setAttribute('aria-pressed', String(Number(b.dataset.speed) === this.speed));
+  }
+
+  // ------------------------------------------------------------------ size
+  height() {
+    const spec = this.spec;
+    const width = this.root.clientWidth || 700;
+    if (spec && spec.fill) {  // presentation: the chart and its controls fill the window below the chart's top
+      const sp = scrollParent(this.root);
+      const top = this.plot.getBoundingClientRect().top - (sp === document.scrollingElement ? 0 : sp.getBoundingClientRect().top)
+        + sp.scrollTop;
+      const room = window.innerHeight - top - this.bar.offsetHeight - 24;
+      return Math.max(320, Math.min(1400, Math.round(room)));
+    }
+    const base = spec ? spec.height : 620;
+    return width < 640 ? Math.max(320, Math.round(width * 1.15)) : base;
+  }
+
+  resize() {
+    if (!this.spec || !this.Plotly) return;
+    const h = this.height();
+    if (this.plot._fullLayout && Math.abs(this.plot._fullLayout.height - h) > 1) {
+      this.Plotly.relayout(this.plot, {height: h}).catch(() => {});
+    }
+  }
+
+  // ------------------------------------------------------------------ clicks
+  listenForClicks() {
+    // plotly.js covers the page with its own layer while a press lasts (to pan), so the click
+    // event never reaches the chart: a press on the plot area and its release nearby is a click.
+    let down = null;
+    this.onDown = (e) => {
+      const drag = e.target.closest && e.target.closest('.nsewdrag');
+      if (!drag || !this.plot.contains(drag) || drag.getAttribute('data-subplot') !== 'xy' || e.button > 0) return;
+      down = {x: e.clientX, y: e.clientY, id: e.pointerId, box: drag.getBoundingClientRect()};
+    };
+    this.onUp = (e) => {
+      const d = down;
+      down = null;
+      if (!d || e.pointerId !== d.id || Math.hypot(e.clientX - d.x, e.clientY - d.y) > CLICK_SLOP) return;
+      const fl = this.plot._fullLayout;
+      if (!fl || !this.setTriggerValue) return;
+      const x = fl.xaxis.p2d(e.clientX - d.box.left), y = fl.yaxis.p2d(e.clientY - d.box.top);
+      if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+      this.root.dataset.clicked = x + ',' + y;
+      this.setTriggerValue('start', {x: x, y: y});
+    };
+    this.plot.addEventListener('pointerdown', this.onDown, true);
+    window.addEventListener('pointerup', this.onUp, true);
+  }
+
+  destroy() {
+    this.pause();
+    window.removeEventListener('resize', this.onResize);
+    window.removeEventListener('pointerup', this.onUp, true);
+    if (this.Plotly) this.Plotly.purge(this.plot);
+    this.root.remove();
+    if (window.__descentLabPlayer === this) window.__descentLabPlayer = null;
+  }
+}
+
+// Keys, installed once for the page: space plays or pauses, ← → step one frame, Home / End.
+function installKeys() {
+  if (window.__descentLabPlayerKeys) return;
+  window.__descentLabPlayerKeys = true;
+  window.addEventListener('keydown', (e) => {
+    const t = e.target, tag = (t && t.tagName || '').toLowerCase();
+    if (tag === 'input' || tag === 'textarea' || tag === 'select' || (t && t.isContentEditable)) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const p = window.__descentLabPlayer;
+    if (!p || !p.spec || !p.root.isConnected) return;
+    if ((e.code === 'Space' || e.key === 'Enter') && tag === 'button') return;  // a focused button presses itself
+    if (e.code === 'Space') p.act('play');
+    else if (e.key === 'ArrowRight') p.act('forward');
+    else if (e.key === 'ArrowLeft') p.act('back');
+    else if (e.key === 'Home') p.act('start');
+    else if (e.key === 'End') p.act('end');
+    else return;
+    e.preventDefault();
+  }, true);
+}
+
+export default function (component) {
+  const {data, parentElement, setTriggerValue} = component;
+  let player = parentElement.__descentLabPlayer;
+  if (!player || !player.root.isConnected) player = parentElement.__descentLabPlayer = new Player(parentElement);
+  window.__descentLabPlayer = player;
+  installKeys();
+  player.load(data, setTriggerValue).catch((err) => {
+    player.root.dataset.error = String(err && err.message || err);
+    player.plot.textContent = player.spec ? player.spec.texts.failed : 'The map could not be drawn.';
+  });
+  return () => {  // the map leaves the page (another view): stop its clock, free plotly.js's chart
+    player.destroy();
+    parentElement.__descentLabPlayer = null;
+  };
+}

@@ -1,0 +1,27 @@
+"""The map's player on the page: a Streamlit component (components v2, no iframe) running
+ui/player.js, which draws the map with plotly.js from `static/` and plays it in the browser.
+
+The server sends the map once per change as one cached JSON string (views/player.py); playing,
+pausing, speeds, the slider and the keys cost it nothing. A click on the map comes back as the
+component's `start` trigger."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+_HERE = Path(__file__).parent
+_PLAYER = st.components.v2.component("descent_lab_player", js=(_HERE / "player.js").read_text(encoding="utf-8"),
+                                     css=(_HERE / "player.css").read_text(encoding="utf-8"), isolate_styles=False)
+KEY = "map"
+
+
+def map_player(spec_json: str, on_start) -> None:
+    """The map with its player. on_start(x, y): a click (or tap) on the map there."""
+    def clicked() -> None:
+        value = st.session_state.get(KEY) or {}
+        start = value.get("start") if hasattr(value, "get") else None
+        if isinstance(start, dict) and all(isinstance(start.get(a), (int, float)) for a in "xy"):
+            on_start(float(start["x"]), float(start["y"]))
+
+    _PLAYER(key=KEY, data=spec_json, on_start_change=clicked, width="stretch", height="content")
