@@ -24,7 +24,7 @@ from ui.formula import formula_section, show_gradient
 from ui.guard import guarded, page_failed
 from ui.link import link_params
 from ui.page import active_scene, set_surface
-from ui.player import map_player
+from ui.player import chart, map_player
 from ui.present import KEYS_JS, PAGE_CSS, PRESENT_CSS
 from ui.share import export_section, share_section
 from ui.state import go_to_scene, init_state, set_start
@@ -180,7 +180,7 @@ def main() -> None:
     fit = p.fit
     with st.spinner(tr("Computing trajectories…")):
         results = compute(key)
-        map_fig, diag_fig, view, alt, player_json = figures(key, colours, fit, tr, present, BY_KEY[scene].inset if scene else 0, p.lens)
+        shown = figures(key, colours, fit, tr, present, BY_KEY[scene].inset if scene else 0, p.lens)
 
 
     def write_link(data: dict) -> None:
@@ -207,13 +207,13 @@ def main() -> None:
                fmt=VIEW_NAMES.get, label=tr("View"), label_visibility="collapsed", required=True)
         with guarded("map", tr):
             if p.view == "step":
-                step_through(results, run_ids, surface, view, colours, tr, large=present)
+                step_through(results, run_ids, surface, shown.view, colours, tr, large=present)
             elif p.view == "3d":
-                fig_3d, alt_3d = figure_3d(key, colours, view, tr)
+                fig_3d, alt_3d = figure_3d(key, colours, shown.view, tr)
                 st.plotly_chart(fig_3d, key="surface3d", theme=None, alt=alt_3d, config=chart_config(tr))
             else:
-                map_player(player_json, on_start=set_start)
-                note = animation_note(map_fig.layout.meta, tr)
+                map_player(shown.map_json, on_start=set_start)
+                note = animation_note(shown.map.layout.meta, tr)
                 st.caption(note + " " + tr("★ minimum, ○ start, ■ end, ✕ diverged. Click the map to start there; drag to pan, "
                                            "scroll to zoom, double-click to reset. Keys: space plays or pauses, ← → step one frame."))
     st.html(KEYS_JS, unsafe_allow_javascript=True)
@@ -226,7 +226,7 @@ def main() -> None:
     with st.sidebar, guarded("share", tr):
         share_section(scenario, tr)
     with guarded("export", tr):
-        export_section(scenario, results, map_fig, colours, view, tr)
+        export_section(scenario, results, shown.map, colours, shown.view, tr)
 
     st.subheader(tr("Beyond one path"))
     shown_map = shown_sweep = None
@@ -243,7 +243,7 @@ def main() -> None:
 
     st.subheader(tr("Why the path moves as it does"))
     with guarded("diagnostics", tr):
-        st.plotly_chart(diag_fig, key="diagnostics", theme=None, alt=alt["diagnostics"], config=chart_config(tr))
+        chart(shown.diagnostics_json, key="diagnostics")
 
 
     @st.fragment

@@ -222,7 +222,9 @@ class Report:
 NUMBERS = (0, -1, 1e308, 1e-320, 123456789, 0.5, 1e-3, 3, 250, 100000)
 FORMULAS = ("log(x)+y^2", "x^2+10*y^2", "x.__class__", "sin(x)*cos(y)", "1/(x^2+y^2)", "sqrt(x)+abs(y)",
             "(x^2 + y - 11)^2 + (x + y^2 - 7)^2", "x^", "max(x, y)^2", "exp(x*y)", "10^100*x", "")
-PLAYER = ("play", "pause", "half", "2x", "4x", "start", "end")  # the map's buttons, in their order
+PLAYER = {"play": ".dl-play", "start": "[data-act=start]", "back": "[data-act=back]", "forward": "[data-act=forward]",
+          "end": "[data-act=end]", "half": ".dl-speed[data-speed='0.5']", "1x": ".dl-speed[data-speed='1']",
+          "2x": ".dl-speed[data-speed='2']", "4x": ".dl-speed[data-speed='4']"}  # the map player's buttons (ui/player.js)
 STEP_BUTTONS = {"start": ("step_first", "|◀ Start"), "prev": ("step_prev", "◀ Previous"), "next": ("step_next", "Next ▶"),
                 "end": ("step_last", "End ▶|"), "burst": ("step_burst", "Next burst ⚡")}
 KEYS = ("Space", "ArrowRight", "ArrowLeft", "Home", "End", "b", "PageDown", "Escape")
@@ -247,7 +249,7 @@ PLAN = {
     "present": (3, lambda r: ()),
     "present_nav": (3, lambda r: (r.choice(("next", "prev")),)),
     "present_roundtrip": (2, lambda r: ()),
-    "player": (8, lambda r: (r.choice(PLAYER),)),
+    "player": (8, lambda r: (r.choice(sorted(PLAYER)),)),
     "slider": (4, lambda r: (round(r.random(), 2),)),
     "map_click": (4, lambda r: (round(r.uniform(0.05, 0.95), 2), round(r.uniform(0.05, 0.95), 2))),
     "key": (6, lambda r: (r.choice(KEYS),)),
@@ -645,13 +647,9 @@ class Monkey:
         return box, pre + f"in {title!r}: "
 
     def map_chart(self):
-        """The animated map (the chart with a slider and the play buttons)."""
-        charts = self.page.locator(".js-plotly-plot")
-        for i in range(charts.count()):
-            c = charts.nth(i)
-            if c.locator("g.updatemenu-button").count() and c.is_visible():
-                return c
-        return None
+        """The map's player (its chart, slider and buttons), if it is on screen."""
+        player = self.page.locator(".dl-player")
+        return player.first if player.count() and player.first.is_visible() else None
 
     def type_number(self, inp, value) -> str:
         label = inp.get_attribute("aria-label") or "?"
@@ -894,11 +892,9 @@ class Monkey:
         chart = self.map_chart()
         if chart is None:
             raise Skip("no animated map")
-        buttons = chart.locator("g.updatemenu-button")
-        i = PLAYER.index(which)
-        if buttons.count() <= i:
-            raise Skip(f"the map has {buttons.count()} buttons")
-        b = buttons.nth(i)
+        b = chart.locator(PLAYER[which])
+        if not b.count():
+            raise Skip(f"the map has no {which!r} button")
         text = b.text_content()
         chart.scroll_into_view_if_needed()
         self._touched = True
@@ -910,19 +906,21 @@ class Monkey:
         chart = self.map_chart()
         if chart is None:
             raise Skip("no animated map")
-        rail, grip = chart.locator(".slider-rail-rect"), chart.locator(".slider-grip-rect")
-        if not rail.count() or not grip.count():
+        rail = chart.locator(".dl-slider input")
+        if not rail.count():
             raise Skip("no slider")
         chart.scroll_into_view_if_needed()
-        r, g = rail.first.bounding_box(), grip.first.bounding_box()
-        if not r or not g:
+        r = rail.first.bounding_box()
+        if not r:
             raise Skip("slider not drawn")
-        m = self.page.mouse
-        m.move(g["x"] + g["width"] / 2, g["y"] + g["height"] / 2)
+        m = self.page.mouse  # press where it is now, drag to u
+        value, top = float(rail.first.input_value()), float(rail.first.get_attribute("max") or 0)
+        x0, y = r["x"] + (value / top if top else 0) * r["width"], r["y"] + r["height"] / 2
+        m.move(x0, y)
         m.down()
         x = r["x"] + u * r["width"]
         for f in (0.3, 0.6, 1.0):
-            m.move(g["x"] + (x - g["x"]) * f, g["y"] + g["height"] / 2)
+            m.move(x0 + (x - x0) * f, y)
             self.page.wait_for_timeout(50)
         m.up()
         return f"dragged the slider to {u:.0%}"
@@ -931,7 +929,7 @@ class Monkey:
         chart = self.map_chart()
         if chart is None:
             raise Skip("no animated map")
-        drag = chart.locator(".nsewdrag")
+        drag = chart.locator(".nsewdrag[data-subplot=xy]")
         if not drag.count():
             raise Skip("no plot area")
         chart.scroll_into_view_if_needed()

@@ -40,24 +40,33 @@ def run_ids(at: AppTest) -> list[int]:
     return [r.id for r in page(at).runs]
 
 
-def charts(at: AppTest) -> list:
-    """The page's charts: the map's player (a component) and every st.plotly_chart."""
-    return maps(at) + list(at.get("plotly_chart"))
-
-
-def maps(at: AppTest) -> list:
+def drawn(at: AppTest) -> list:
+    """The charts the page's own element draws (ui/player.py): the map's player, the diagnostics."""
     return [e for e in at.get("bidi_component") if e.proto.component_name == "descent_lab_player"]
 
 
-def player(at: AppTest) -> dict:
-    """What the map's player was sent (views/player.py): its JSON, sent as a JSON string."""
-    (element,) = maps(at)
+def charts(at: AppTest) -> list:
+    """Every chart on the page: those of ui/player.py and every st.plotly_chart."""
+    return drawn(at) + list(at.get("plotly_chart"))
+
+
+def maps(at: AppTest) -> list:
+    return [e for e in drawn(at) if e.key == "map"]
+
+
+def sent(element) -> dict:
+    """What ui/player.py's element was sent (views/player.py): its JSON, sent as a JSON string."""
     return json.loads(json.loads(element.proto.json))
 
 
+def player(at: AppTest) -> dict:
+    (element,) = maps(at)
+    return sent(element)
+
+
 def figure_specs(at: AppTest) -> list[dict]:
-    """Every chart's figure (data, layout): the map's, then the st.plotly_chart ones."""
-    return [player(at)["figure"]] * len(maps(at)) + [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    """Every chart's figure (data, layout)."""
+    return [sent(e)["figure"] for e in drawn(at)] + [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
 def map_spec(at: AppTest) -> dict:

@@ -9,7 +9,7 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from harness.browser import GD, collect_errors, map_box, require_chromium, wait_for_map  # noqa: E402
+from harness.browser import MAP, PLAYER, collect_errors, map_box, require_chromium, wait_for_map  # noqa: E402
 from harness.monkey import tracebacks  # noqa: E402
 
 pytestmark = pytest.mark.e2e
@@ -98,16 +98,16 @@ def test_step_through_then_scene_1_then_scene_3(page):
 
 
 def test_play_pause_speed_and_a_click_after_play_raise_nothing_and_move_the_start(page):
-    play = page.locator("g.updatemenu-button").filter(has_text="Play").first
+    play = page.locator(".dl-play")
     play.click()
     page.wait_for_timeout(800)
-    page.locator("g.updatemenu-button").filter(has_text="Pause").first.click()
+    play.click()  # pause
     page.wait_for_timeout(300)
     play.click()
-    page.wait_for_timeout(300)
-    page.locator("g.updatemenu-button").filter(has_text="4×").first.click()
-    page.wait_for_function(f"{GD.format(i=0)}._fullLayout.sliders[0].active === {GD.format(i=0)}._fullLayout.sliders[0].steps.length - 1",
-                           timeout=30_000)
+    for speed in ("2×", "½×", "4×"):  # speed changes while it plays
+        page.wait_for_timeout(300)
+        page.locator(".dl-speed").filter(has_text=speed).click()
+    page.wait_for_function(f"{PLAYER}.frame === {PLAYER}.n - 1 && !{PLAYER}.playing", timeout=30_000)
     page.wait_for_timeout(500)
     start = page.get_by_role("spinbutton", name="start b")
     old = start.input_value()
@@ -141,7 +141,7 @@ def test_the_burst_scene_edited_says_what_it_is(page):
     settle(page)
     no_error_box(page)
     wait_for_map(page)
-    names = page.evaluate(f"{GD.format(i=0)}.data.filter(t => t.mode === 'lines+markers').map(t => t.name)")
+    names = page.evaluate(f"document.querySelector('{MAP}').data.filter(t => t.mode === 'lines+markers').map(t => t.name)")
     assert names == ["Adam, η = 0.5"]
     assert page.get_by_text("around step 700 the path shoots out", exact=False).count() == 0
     page.get_by_text("You changed the settings of “6 · The burst”", exact=False).wait_for()

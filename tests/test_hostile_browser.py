@@ -97,7 +97,7 @@ def test_hostile_links_in_chromium(tmp_path):
         upload.set_input_files(str(bad))
         pg.get_by_text("That file is not a valid scenario", exact=False).wait_for(timeout=30_000)
         upload.set_input_files(str(good))
-        pg.wait_for_function("(() => { const gd = document.querySelectorAll('.js-plotly-plot')[0];"
+        pg.wait_for_function("(() => { const gd = document.querySelector('.dl-plot');"
                              " return gd && gd.data && gd.data.filter(t => t.mode === 'lines+markers').length === 7; })()",
                              timeout=60_000)
         settle(pg)

@@ -13,6 +13,7 @@ import gc
 import json
 import threading
 import time
+from typing import NamedTuple
 
 import pandas  # noqa: F401  (imported before the warm-up thread: plotly's lazy pandas import races otherwise)
 import streamlit as st
@@ -24,7 +25,7 @@ from i18n import LANGUAGES, translator
 from views.alttext import diagnostics_alt, map_alt, surface3d_alt
 from views.diagnostics import diagnostics_figure
 from views.mapfig import PALETTE, fit_view, map_figure
-from views.player import player_spec
+from views.player import chart_spec, player_spec
 from views.sampling import path_indices
 from views.surface3d import surface3d_figure
 
@@ -86,8 +87,18 @@ def _figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int, l
     map_fig = map_figure(surface, results, list(colours), view, tr=tr, large=large, height=760 if large else 620,
                          bundles=_bundles(key, scenario, results), inset=inset, lens=lens)
     alt = {"map": map_alt(surface, results, tr), "diagnostics": diagnostics_alt(results, tr)}
-    return (map_fig, diagnostics_figure(surface, results, list(colours), tr=tr), view, alt,
-            player_spec(map_fig, alt["map"], tr, fill=large))
+    diagnostics = diagnostics_figure(surface, results, list(colours), tr=tr)
+    return Figures(map_fig, diagnostics, view, alt, player_spec(map_fig, alt["map"], tr, fill=large),
+                   chart_spec(diagnostics, alt["diagnostics"], tr))
+
+
+class Figures(NamedTuple):
+    map: object  # the map with its Plotly frames (what the exports play)
+    diagnostics: object
+    view: tuple
+    alt: dict  # each chart's text alternative
+    map_json: str  # what the map's player is sent (views/player.py)
+    diagnostics_json: str
 
 
 def _tier(key: str) -> str:

@@ -103,6 +103,16 @@ class Player {
     if (raw !== this.raw) return;  // a newer map came while plotly.js was loading
     const first = this.spec === null;
     this.spec = spec;
+    this.animated = Array.isArray(spec.steps);  // else a still chart: no controls, no clicks
+    this.bar.hidden = !this.animated;
+    if (!this.animated) {
+      this.plot.setAttribute('aria-label', spec.texts.alt);
+      const layout = Object.assign({}, spec.figure.layout, {height: spec.height, autosize: true});
+      await Plotly.react(this.plot, spec.figure.data, layout, Object.assign({responsive: true}, spec.config));
+      this.root.dataset.ready = String(++this.request);
+      return;
+    }
+    window.__descentLabPlayer = this;  // the keys' player: the page's one map
     this.root.classList.toggle('dl-large', !!spec.fill);
     this.label(spec.texts);
     this.n = spec.steps.length;
@@ -145,7 +155,7 @@ class Player {
   }
 
   play() {
-    if (!this.spec || this.n < 2) return;
+    if (!this.animated || this.n < 2) return;
     if (this.frame >= this.n - 1) this.show(0);
     this.playing = true;
     this.anchor();
@@ -198,7 +208,7 @@ class Player {
   }
 
   show(j) {
-    if (!this.spec) return;
+    if (!this.animated) return;
     j = Math.max(0, Math.min(this.n - 1, j));
     if (j === this.frame) return;
     this.frame = j;
@@ -215,7 +225,7 @@ class Player {
   }
 
   updatePlay() {
-    if (!this.spec) return;
+    if (!this.animated) return;
     const t = this.spec.texts;
     const b = this.buttons.play;
     b.textContent = this.playing ? t.pause.symbol : t.play.symbol;
@@ -240,11 +250,12 @@ class Player {
       return Math.max(320, Math.min(1400, Math.round(room)));
     }
     const base = spec ? spec.height : 620;
+    if (spec && !this.animated) return base;
     return width < 640 ? Math.max(320, Math.round(width * 1.15)) : base;
   }
 
   resize() {
-    if (!this.spec || !this.Plotly) return;
+    if (!this.animated || !this.Plotly) return;
     const h = this.height();
     if (this.plot._fullLayout && Math.abs(this.plot._fullLayout.height - h) > 1) {
       this.Plotly.relayout(this.plot, {height: h}).catch(() => {});
@@ -266,7 +277,7 @@ class Player {
       down = null;
       if (!d || e.pointerId !== d.id || Math.hypot(e.clientX - d.x, e.clientY - d.y) > CLICK_SLOP) return;
       const fl = this.plot._fullLayout;
-      if (!fl || !this.setTriggerValue) return;
+      if (!fl || !this.setTriggerValue || !this.spec.clickable) return;
       const x = fl.xaxis.p2d(e.clientX - d.box.left), y = fl.yaxis.p2d(e.clientY - d.box.top);
       if (!Number.isFinite(x) || !Number.isFinite(y)) return;
       this.root.dataset.clicked = x + ',' + y;
@@ -295,7 +306,7 @@ function installKeys() {
     if (tag === 'input' || tag === 'textarea' || tag === 'select' || (t && t.isContentEditable)) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const p = window.__descentLabPlayer;
-    if (!p || !p.spec || !p.root.isConnected) return;
+    if (!p || !p.animated || !p.root.isConnected) return;
     if ((e.code === 'Space' || e.key === 'Enter') && tag === 'button') return;  // a focused button presses itself
     if (e.code === 'Space') p.act('play');
     else if (e.key === 'ArrowRight') p.act('forward');
@@ -311,11 +322,10 @@ export default function (component) {
   const {data, parentElement, setTriggerValue} = component;
   let player = parentElement.__descentLabPlayer;
   if (!player || !player.root.isConnected) player = parentElement.__descentLabPlayer = new Player(parentElement);
-  window.__descentLabPlayer = player;
   installKeys();
   player.load(data, setTriggerValue).catch((err) => {
     player.root.dataset.error = String(err && err.message || err);
-    player.plot.textContent = player.spec ? player.spec.texts.failed : 'The map could not be drawn.';
+    player.plot.textContent = player.spec ? player.spec.texts.failed : 'The chart could not be drawn.';
   });
   return () => {  // the map leaves the page (another view): stop its clock, free plotly.js's chart
     player.destroy();

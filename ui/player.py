@@ -1,5 +1,7 @@
 """The map's player on the page: a Streamlit component (components v2, no iframe) running
 ui/player.js, which draws the map with plotly.js from `static/` and plays it in the browser.
+The same element draws the page's other first chart (the diagnostics) as a still chart, so a
+first visit loads one plotly.js, not two.
 
 The server sends the map once per change as one cached JSON string (views/player.py); playing,
 pausing, speeds, the slider and the keys cost it nothing. A click on the map comes back as the
@@ -14,6 +16,11 @@ _HERE = Path(__file__).parent
 _PLAYER = st.components.v2.component("descent_lab_player", js=(_HERE / "player.js").read_text(encoding="utf-8"),
                                      css=(_HERE / "player.css").read_text(encoding="utf-8"), isolate_styles=False)
 KEY = "map"
+
+
+def chart(spec_json: str, key: str) -> None:
+    """A still chart (views/player.chart_spec), drawn by the same plotly.js as the map."""
+    _PLAYER(key=key, data=spec_json, width="stretch", height="content")
 
 
 def map_player(spec_json: str, on_start) -> None:
