@@ -32,6 +32,14 @@ Objective = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 __all__ = ["DEFAULT_BOUND", "REASONS", "FinalState", "RunResult", "RunSpec", "simulate"]
 
 
+LOOP_WORK = 200_000  # run-steps from which a run waits for the compiled loop (~2 s in the Python loop)
+
+
+def _loop_ready(point) -> bool:
+    from .loop import ready
+    return ready(point[0])  # point: (the compiled function, its surface's kind)
+
+
 def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float = DEFAULT_BOUND,
              record: str = "full", observe=None, compiled: bool | None = None) -> list[RunResult]:
     """Step every run `steps` times. record: "full" (everything), "path" (points and loss only), or
@@ -52,8 +60,10 @@ def simulate(objective: Objective, runs: list[RunSpec], steps: int, bound: float
     tables = ScheduleTables(specs, n)
     point = getattr(objective, "point", None) if compiled else None
     # The whole loop compiled (optimizers/loop.py) for a compiled objective; else a loop in
-    # Python (pyloop.py), calling the same kernels.
-    in_loop = point is not None and record != "final" and observe is None
+    # Python (pyloop.py), calling the same kernels, with the same numbers. Until the loop is in
+    # this process (its first compile takes ~5 s on a new machine, ui/compute.py starts it in the
+    # background), a small run takes the Python loop: 3,000 steps in ~0.03 s instead of a wait.
+    in_loop = point is not None and record != "final" and observe is None and (R * n >= LOOP_WORK or _loop_ready(point))
     groups = make_groups(specs, tables, compiled, sources=not in_loop)
     noise = GradientNoise(specs, n)
     records = Records(n, R, record, filled=not in_loop)

@@ -197,6 +197,12 @@ def compiled_loop(point):
         return _compile_for(sig)
 
 
+def ready(point) -> bool:
+    """Whether the loop for `point`'s type is in this process already (compiled or loaded)."""
+    (sig,) = point.nopython_signatures
+    return sig in _compiled
+
+
 def _compile_for(sig):
     if sig not in _compiled:
         _loop.disable_compile(False)

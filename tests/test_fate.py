@@ -112,7 +112,7 @@ def test_a_bundle_draws_other_seeds_and_their_mean():
     mean = np.mean([main.points] + [r.points for r in seeds], axis=0)
     assert np.allclose(bundles[0].mean, mean) and np.allclose(mean[0], [0, 0])
     fig = map_figure(sc.surface_obj, [main], bundles=bundles)
-    dotted = [t for t in fig.data if t.line and t.line.dash == "dot"]
+    dotted = [t for t in fig.data if t.type == "scatter" and t.line and t.line.dash == "dot"]
     assert len(dotted) == 1 and np.allclose(dotted[0].x[-1], mean[-1, 0])
     assert sum(1 for t in fig.data if t.opacity == 0.3) == 3
 

@@ -15,7 +15,7 @@ from surfaces.base import Surface
 from views.background import colour_scale, render_png
 from views.diagnostics import ROWS, diagnostics_figure
 from views.latex import num, update_rule_latex
-from views.mapfig import CLICK_TRACE, PALETTE, fit_view, map_figure
+from views.mapfig import HOVER_GRID, HOVER_TRACE, PALETTE, fit_view, map_figure
 from views.sampling import curve_indices, frame_steps, path_indices
 from views.surface3d import surface3d_figure
 
@@ -43,12 +43,14 @@ def test_default_preset_map_is_animated_small_and_has_no_contour_trace():
     size = len(fig.to_json())
     assert size < 1.5e6
     assert 2 <= len(d["frames"]) <= 300
-    assert not any(t["type"] in ("contour", "heatmap") for t in d["data"])  # the surface is a layout image
+    # the surface is a layout image; the one heatmap is the invisible hover grid
+    assert [i for i, t in enumerate(d["data"]) if t["type"] in ("contour", "heatmap")] == [HOVER_TRACE]
     (image,) = d["layout"]["images"]
     assert image["source"].startswith("data:image/png;base64,") and image["layer"] == "below" and image["xref"] == "x"
     moving = set(d["frames"][0]["traces"])
-    assert CLICK_TRACE not in moving and 0 not in moving  # no frame touches the click grid or the colour bar
-    assert d["data"][CLICK_TRACE]["marker"]["opacity"] == 0 and len(arr(d["data"][CLICK_TRACE]["x"])) == 41 * 41
+    assert HOVER_TRACE not in moving and 0 not in moving  # no frame touches the hover grid or the colour bar
+    grid = d["data"][HOVER_TRACE]
+    assert grid["type"] == "heatmap" and grid["opacity"] == 0 and len(arr(grid["x"])) == HOVER_GRID
     # The current point advances from frame to frame.
     first, last = d["frames"][0]["data"][0], d["frames"][-1]["data"][0]
     assert not np.allclose(arr(first["x"])[-1], arr(last["x"])[-1])

@@ -15,6 +15,7 @@ import threading
 import time
 from typing import NamedTuple
 
+import numpy as np
 import pandas  # noqa: F401  (imported before the warm-up thread: plotly's lazy pandas import races otherwise)
 import streamlit as st
 
@@ -143,17 +144,23 @@ def _warm() -> None:
 
 
 def _compile_kernels() -> None:
-    """numba: compile (or load from its cache) every rule and objective before anyone clicks."""
+    """numba: compile (or load from its cache) what pages run, before anyone clicks. First the
+    small functions a first page needs, one at a time (a page's own compile waits for at most one
+    of them): every rule's kernel, the surfaces, the stability pass. Then the whole step loop
+    (~5 s on a new machine); until it is there, small runs take the Python loop with the same
+    kernels and numbers (optimizers/engine.py)."""
     from optimizers.groups import compile_all as rules
     rules()  # plain Python without numba: nothing to compile, and nothing to do
     try:
+        from experiments.stability import effective_sharpness
         from optimizers.loop import compiled_loop
         from surfaces.compiled import compile_all as objectives
         from surfaces.compiled import point
     except (ImportError, RuntimeError, OSError):
         return  # no numba: the engine steps the rules in Python
     objectives()
-    compiled_loop(point)  # the step loop (~4 s to compile on a new machine, then from the cache)
+    effective_sharpness(np.eye(2)[None], np.ones((1, 2)))
+    compiled_loop(point)
 
 
 def _warm_all() -> None:

@@ -26,8 +26,8 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F
 FRAME_MS = 40  # 1× speed: 25 frames per second
 SPEEDS = (("▶ ½×", 2.0), ("▶ 2×", 0.5), ("▶ 4×", 0.25))
 TAIL = 10  # frames of history drawn bright behind the current point
-CLICK_GRID = 41  # transparent points that catch clicks (Plotly reports clicks on scatter points only)
-CLICK_TRACE = 1  # index of that grid among the figure's traces (after the colour-bar trace)
+HOVER_GRID = 61  # cells per side of the invisible heatmap that tells the loss under the mouse
+HOVER_TRACE = 1  # its index among the figure's traces (after the colour-bar trace)
 
 
 LEAVING = 3.0  # a diverging run counts for the fitted view only while it is within this × the window
@@ -140,15 +140,19 @@ def _colourbar_trace(scale: ColourScale, tr=ENGLISH) -> go.Scatter:
                                                 thickness=12, len=0.9)))
 
 
-def _click_grid(surface: Surface, view, tr=ENGLISH) -> go.Scatter:
+def _hover_grid(surface: Surface, view, tr=ENGLISH) -> go.Heatmap:
+    """An invisible heatmap over the map: hovering anywhere tells the place and its loss (one
+    image for plotly.js to draw, where a grid of invisible points was 1,681 SVG nodes). A click
+    anywhere on the map is read by the page's player itself (ui/player.js)."""
     (x0, x1), (y0, y1) = view
-    X, Y = np.meshgrid(np.linspace(x0, x1, CLICK_GRID), np.linspace(y0, y1, CLICK_GRID))
+    xs, ys = np.linspace(x0, x1, HOVER_GRID), np.linspace(y0, y1, HOVER_GRID)
     with np.errstate(all="ignore"):
-        Z = surface.value(X, Y)
+        Z = surface.value(*np.meshgrid(xs, ys))
+    Z = np.where(np.isfinite(Z), Z, np.nan)
     a, b = surface.axis_names
-    return go.Scatter(x=X.ravel(), y=Y.ravel(), mode="markers", name=tr("click to start here"), showlegend=False,
-                      marker=dict(size=14, opacity=0, color="white"), customdata=Z.ravel(),
-                      hovertemplate=f"{a} = %{{x:.4g}}<br>{b} = %{{y:.4g}}<br>{tr('loss')} = %{{customdata:.5g}}<br>{tr('click: start here')}<extra></extra>")
+    return go.Heatmap(x=xs, y=ys, z=Z, opacity=0, showscale=False, hoverongaps=False, name=tr("click to start here"),
+                      colorscale=[[0, "white"], [1, "white"]],
+                      hovertemplate=f"{a} = %{{x:.4g}}<br>{b} = %{{y:.4g}}<br>{tr('loss')} = %{{z:.5g}}<br>{tr('click: start here')}<extra></extra>")
 
 
 def _draw_bundle(fig, main, bundle, colour, k, tr):
@@ -219,7 +223,7 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
     fig.add_layout_image(source=data_uri(png), xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0,
                          sizing="stretch", layer="below", opacity=1.0)
     fig.add_trace(_colourbar_trace(scale, tr))
-    fig.add_trace(_click_grid(surface, view, tr))
+    fig.add_trace(_hover_grid(surface, view, tr))
     for p in surface.critical_points:
         is_min = "minimum" in p.kind
         kind = tr(p.kind) + (" " + tr("(estimate)") if surface.estimated else "")
