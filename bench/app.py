@@ -91,7 +91,7 @@ def widget_to_map(browser, url: str) -> float:
     t0 = page.evaluate("performance.now()")  # timed in the page: from the key press to the map drawn
     steps.press("Enter")
     page.wait_for_function(f"{PLAYER}.spec.figure.layout.meta.steps === {new} && "
-                           f"Number(document.querySelector('.dl-player').dataset.ready) > {ready}", timeout=120_000)
+                           f"Number(document.querySelector('.dl-map').dataset.ready) > {ready}", timeout=120_000)
     took = (page.evaluate(f"{PLAYER}.drawnAt") - t0) / 1000
     page.close()
     return took
@@ -191,11 +191,11 @@ def main():
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = launch(p)
         with streamlit_server() as app_url, streamlit_server(root=bare_page(Path(tmp))) as bare_url:
-            fresh_visit(browser, app_url, ".dl-player[data-ready] .dl-plot .main-svg")  # warm-up: imports, engine cache
+            fresh_visit(browser, app_url, ".dl-map[data-ready] .dl-plot .main-svg")  # warm-up: imports, engine cache
             fresh_visit(browser, bare_url, ".js-plotly-plot .main-svg")
             app, bare = [], []
             for _ in range(3):  # interleaved, so that both see the same machine
-                app.append(fresh_visit(browser, app_url, ".dl-player[data-ready] .dl-plot .main-svg"))
+                app.append(fresh_visit(browser, app_url, ".dl-map[data-ready] .dl-plot .main-svg"))
                 bare.append(fresh_visit(browser, bare_url, ".js-plotly-plot .main-svg"))
             changes = [widget_to_map(browser, app_url) for _ in range(5)]
             rates = [frame_rates(browser, app_url) for _ in range(2)]

@@ -88,16 +88,16 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-MAP = ".dl-player .dl-plot"  # the map's plotly.js chart inside its player (ui/player.js)
+MAP = ".dl-map .dl-plot"  # the map's plotly.js chart inside its player (ui/player.js)
 PLAYER = "window.__descentLabPlayer"
 
 
 def wait_for_map(page, timeout: float = 90_000, after: int = 0) -> int:
     """The map is drawn by its player (its spec number is above `after`, e.g. a new map after a
     click). Returns that number."""
-    page.wait_for_selector(".dl-player[data-ready] .dl-plot .main-svg", timeout=timeout)
-    page.wait_for_function(f"Number(document.querySelector('.dl-player').dataset.ready) > {int(after)}", timeout=timeout)
-    return int(page.evaluate("Number(document.querySelector('.dl-player').dataset.ready)"))
+    page.wait_for_selector(".dl-map[data-ready] .dl-plot .main-svg", timeout=timeout)
+    page.wait_for_function(f"Number(document.querySelector('.dl-map').dataset.ready) > {int(after)}", timeout=timeout)
+    return int(page.evaluate("Number(document.querySelector('.dl-map').dataset.ready)"))
 
 
 def active_frame(page) -> int:

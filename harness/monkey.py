@@ -648,7 +648,7 @@ class Monkey:
 
     def map_chart(self):
         """The map's player (its chart, slider and buttons), if it is on screen."""
-        player = self.page.locator(".dl-player")
+        player = self.page.locator(".dl-map")
         return player.first if player.count() and player.first.is_visible() else None
 
     def type_number(self, inp, value) -> str:

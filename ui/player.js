@@ -104,8 +104,9 @@ class Player {
     const first = this.spec === null;
     this.spec = spec;
     this.animated = Array.isArray(spec.steps);  // else a still chart: no controls, no clicks
-    this.bar.hidden = !this.animated;
+    this.root.classList.toggle('dl-map', this.animated);
     if (!this.animated) {
+      this.bar.remove();
       this.plot.setAttribute('aria-label', spec.texts.alt);
       const layout = Object.assign({}, spec.figure.layout, {height: spec.height, autosize: true});
       await Plotly.react(this.plot, spec.figure.data, layout, Object.assign({responsive: true}, spec.config));
