@@ -167,6 +167,8 @@ def first_page_bytes(browser, url: str) -> dict:
         page.wait_for_timeout(2000)  # fonts and images the map's drawing asked for
         files = []
         for request in done:
+            if request.url.startswith(("blob:", "data:")):  # made in the page (a component's script), not fetched
+                continue
             sizes, response = request.sizes(), request.response()
             if response is None:
                 continue

@@ -9,6 +9,7 @@ browsers would cost on the same two cores. The messages are Streamlit's own prot
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -121,8 +122,9 @@ class Session:
         elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
             element = fwd.delta.new_element
             name = element.WhichOneof("type")
-            if name == "plotly_chart" and reply.map_steps is None:
-                m = MAP_STEPS.search(element.plotly_chart.spec)
+            if name == "bidi_component" and reply.map_steps is None and element.bidi_component.json:
+                # the map's player (ui/player.py) is sent its JSON as a JSON string
+                m = MAP_STEPS.search(json.loads(element.bidi_component.json)) if '\\"moving\\"' in element.bidi_component.json else None
                 if m:
                     reply.seconds_to_map = time.perf_counter() - t0
                     reply.map_steps = int(m.group(1))

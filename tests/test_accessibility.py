@@ -76,7 +76,7 @@ def test_axe_finds_no_serious_or_critical_violation(open_page, query):
 def test_every_view_and_chart_has_a_text_alternative(open_page):
     pg = open_page("?p=decay")
     charts = pg.locator(".dl-plot")  # drawn by ui/player.js
-    assert [charts.nth(i).get_attribute("role") for i in range(charts.count())] == ["img", "img"]
+    assert [charts.nth(i).get_attribute("role") for i in range(charts.count())] == ["figure", "figure"]
     names = [charts.nth(i).get_attribute("aria-label") for i in range(charts.count())]
     assert len(names) == 2  # the map and the diagnostics
     assert pg.locator(".dl-controls").get_attribute("aria-label") == "Animation controls"

@@ -101,3 +101,28 @@ def test_path_only_recording_for_maps():
     for r in res:
         assert r.grads is None and r.sigma is None
         assert np.linalg.norm(r.points[-1] - [1, 3]) < 1e-2
+
+
+def test_until_the_compiled_loop_is_in_the_process_a_small_run_takes_the_python_loop(monkeypatch):
+    """A first page on a new machine does not wait ~5 s for the step loop's compile: a small run
+    steps the same kernels in the Python loop, with the same numbers; a large one waits for it."""
+    numba = pytest.importorskip("numba")  # noqa: F841
+    from optimizers import engine, loop
+    runs = [spec("Adam", {"lr": 0.05}), spec("RMSprop", {"lr": 0.01}), spec("SGD", {"lr": 0.02, "momentum": 0.9})]
+    loop.compiled_loop(BOOTH.objective.point[0])  # as the server's warm-up does
+    assert loop.ready(BOOTH.objective.point[0])
+    asked = []
+    monkeypatch.setattr(loop, "run_compiled", lambda *a, real=loop.run_compiled: asked.append(1) or real(*a))
+    with_loop = simulate(BOOTH.objective, runs, 300)
+    assert asked == [1]  # stepped by the compiled loop
+    monkeypatch.undo()
+    asked = []
+    monkeypatch.setattr(loop, "_compiled", {})  # as in a new process, before the warm-up has compiled it
+    monkeypatch.setattr(loop, "run_compiled", lambda *a, **k: asked.append(a) or pytest.fail("waited for the loop"))
+    without = simulate(BOOTH.objective, runs, 300)
+    assert asked == []
+    for a, b in zip(with_loop, without):
+        assert np.array_equal(a.points, b.points) and np.array_equal(a.loss, b.loss) and np.array_equal(a.sigma, b.sigma)
+    monkeypatch.setattr(engine, "LOOP_WORK", 900)  # 3 runs × 300 steps: now large enough to wait for it
+    with pytest.raises(pytest.fail.Exception):
+        simulate(BOOTH.objective, runs, 300)

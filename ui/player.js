@@ -53,7 +53,7 @@ class Player {
     this.request = 0;
     this.painted = 0;  // frames painted since the page opened (the benchmark reads it)
     this.root = element('div', {class: 'dl-player'});
-    this.plot = element('div', {class: 'dl-plot', role: 'img'});
+    this.plot = element('div', {class: 'dl-plot', role: 'figure'});  // not img: it holds plotly's buttons
     this.bar = element('div', {class: 'dl-controls', role: 'toolbar'});
     const button = (act, cls) => {
       const b = element('button', {type: 'button', class: 'dl-button ' + (cls || ''), 'data-act': act});
