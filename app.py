@@ -24,7 +24,7 @@ from ui.formula import formula_section, show_gradient
 from ui.guard import guarded, page_failed
 from ui.link import link_params
 from ui.page import active_scene, set_surface
-from ui.player import chart, map_player
+from ui.player import PRELOAD, chart, map_player
 from ui.present import KEYS_JS, PAGE_CSS, PRESENT_CSS
 from ui.share import export_section, share_section
 from ui.state import go_to_scene, init_state, set_start
@@ -37,6 +37,8 @@ from views.mapfig import animation_note
 from views.numbers import count
 from views.text import md
 from views.toolbar import chart_config
+
+HEAD = PAGE_CSS + PRELOAD  # the page's CSS, and plotly.js loading from the first elements on
 
 
 def main() -> None:
@@ -113,7 +115,7 @@ def main() -> None:
         limits_section(tr)
 
     # ---------------------------------------------------------------- main: one scenario → figures
-    st.html(PAGE_CSS)
+    st.html(HEAD, unsafe_allow_javascript=True)
     if present:
         st.html(PRESENT_CSS)
     st.title(tr("Descent Lab"))

@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,11 +157,26 @@ def first_page_bytes(browser, url: str) -> dict:
     context = browser.new_context()
     try:
         page = context.new_page()
-        done, ws_bytes = [], [0]
+        done, ws_bytes, deflated = [], [0], []
         page.on("requestfinished", lambda request: done.append(request))
+        # Browsers report websocket messages inflated. When the handshake agreed on
+        # permessage-deflate (.streamlit/config.toml), a message's wire size is counted as zlib's
+        # raw deflate of it alone with the server's settings (websockets: 12-bit window, memLevel
+        # 5): an upper bound, since the real stream also reuses the previous messages' window.
+        cdp = context.new_cdp_session(page)
+        cdp.on("Network.webSocketHandshakeResponseReceived", lambda e: deflated.append(
+            "permessage-deflate" in str(e["response"].get("headers", {})).lower()))
+        cdp.send("Network.enable")
+
+        def wire(payload) -> int:
+            data = payload if isinstance(payload, bytes) else payload.encode()
+            if not (deflated and deflated[-1]):
+                return len(data)
+            z = zlib.compressobj(6, zlib.DEFLATED, -12, 5)
+            return len(z.compress(data) + z.flush(zlib.Z_SYNC_FLUSH)) - 4  # the 4-byte tail the protocol drops
 
         def on_ws(ws):
-            ws.on("framereceived", lambda payload: ws_bytes.__setitem__(0, ws_bytes[0] + len(payload)))
+            ws.on("framereceived", lambda payload: ws_bytes.__setitem__(0, ws_bytes[0] + wire(payload)))
         page.on("websocket", on_ws)
         page.goto(url, timeout=90_000)
         wait_for_map(page)

@@ -14,7 +14,7 @@ import pytest
 sync_api = pytest.importorskip("playwright.sync_api")
 from PIL import Image  # noqa: E402
 
-from harness.browser import CHROMIUM, GD, MAP, PLAYER, active_frame, launch, map_box, streamlit_server, wait_for_map  # noqa: E402
+from harness.browser import CHROMIUM, GD, MAP, PLAYER, active_frame, collect_errors, launch, map_box, streamlit_server, wait_for_map  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 if not os.path.exists(CHROMIUM):
@@ -29,10 +29,13 @@ def page():
     with streamlit_server() as url, sync_api.sync_playwright() as p:
         browser = launch(p)
         pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors = []
+        collect_errors(pg, errors)
         pg.goto(url)
         wait_for_map(pg)
         yield pg
         browser.close()
+    assert errors == []  # no page or console error in any of this page's tests
 
 
 def plot_pixels(page, name):

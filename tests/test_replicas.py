@@ -189,6 +189,15 @@ def first_page(two, browser):
 
 
 @pytest.mark.e2e
+def test_a_fresh_page_costs_at_most_2_5_mb(first_page):
+    """Everything a new browser downloads until the map is drawn: files as sent through the proxy,
+    websocket messages as deflated (harness/replicas.py first_page_bytes)."""
+    assert first_page["ws"] > 50_000  # the page's elements and figures came over the websocket
+    assert first_page["http"] + first_page["ws"] <= 2_500_000
+    assert not any("PlotlyChart" in f[0] for f in first_page["files"])  # one plotly.js: the player's
+
+
+@pytest.mark.e2e
 def test_every_text_file_of_a_fresh_page_arrives_compressed(first_page):
     js = [f for f in first_page["files"] if "javascript" in f[1]]
     assert sum(f[4] for f in js) > 3_000_000  # Streamlit's JavaScript and the player's plotly.js: the page really loaded

@@ -10,9 +10,11 @@
 // read from pointer events (no plotly.js selection at all), and a new map replaces the old one
 // with Plotly.react, with no reload.
 
-const LIBRARY = 'app/static/plotly-cartesian-4.1.1.min.js';  // served by Streamlit (server.enableStaticServing)
 const CLICK_SLOP = 6;  // px a press may move and still be a click (more is a pan)
 
+// loader: the page also runs this part alone, early (ui/player.py PRELOAD), so that plotly.js
+// loads while the rest of the page is still on its way.
+const LIBRARY = 'app/static/plotly-cartesian-4.1.1.min.js';  // served by Streamlit (server.enableStaticServing)
 function plotlyLibrary() {
   if (!window.__descentLabPlotly) {
     window.__descentLabPlotly = new Promise((resolve, reject) => {
@@ -26,6 +28,7 @@ function plotlyLibrary() {
   }
   return window.__descentLabPlotly;
 }
+// end of loader
 
 function scrollParent(el) {
   for (let p = el.parentElement; p; p = p.parentElement) {

@@ -13,8 +13,14 @@ from pathlib import Path
 import streamlit as st
 
 _HERE = Path(__file__).parent
-_PLAYER = st.components.v2.component("descent_lab_player", js=(_HERE / "player.js").read_text(encoding="utf-8"),
-                                     css=(_HERE / "player.css").read_text(encoding="utf-8"), isolate_styles=False)
+_JS = (_HERE / "player.js").read_text(encoding="utf-8")
+_PLAYER = st.components.v2.component("descent_lab_player", js=_JS, css=(_HERE / "player.css").read_text(encoding="utf-8"),
+                                     isolate_styles=False)
+# The player's own loader of plotly.js, run as soon as the page's first elements arrive (st.html,
+# before the title): the 1.5 MB library downloads and compiles meanwhile, instead of after the map's
+# element has come. The same promise then serves the player.
+_LOADER = _JS[_JS.index("// loader:"):_JS.index("// end of loader")]
+PRELOAD = f"<script>\n(function () {{  // run again on every rerun: declare nothing global\n{_LOADER}plotlyLibrary().catch(() => {{}});\n}})();\n</script>"
 KEY = "map"
 
 

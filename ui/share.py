@@ -8,7 +8,7 @@ GIF/MP4 take a few seconds, so they are made on request with a progress bar and 
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import streamlit as st
 
@@ -52,8 +52,10 @@ def on_upload() -> None:
 def share_section(scenario, tr) -> None:
     with st.expander(tr("Share, save, load"), expanded=False):
         st.caption(tr("The address bar always holds this view (scenario, colours, language, view options): "
-                      "copy it from there or from here."))
-        st.code(page_url() + "?" + urlencode(st.query_params.to_dict()), language=None, wrap_lines=True)
+                      "copy it from there, or copy this link (right-click it):"))
+        # A link, not st.code: Streamlit's code block brings a 0.4 MB syntax highlighter to every first visit.
+        link = quote(page_url() + "?" + urlencode(st.query_params.to_dict()), safe=":/?&=%#+~-._")
+        st.markdown(f"🔗 [{md(tr('This view as a link'))}]({link})")
         st.download_button(tr("Save scenario (JSON)"), data=json.dumps(scenario.to_dict(), indent=2, ensure_ascii=False),
                            file_name="scenario.json", mime="application/json", on_click="ignore", width="stretch",
                            help=tr("The same format as cli.py reads."))
