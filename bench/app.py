@@ -47,7 +47,7 @@ def default_map():
 def bare_page(folder: Path) -> Path:
     """A Streamlit page with nothing but one st.plotly_chart of the default map (without frames)."""
     fig = default_map()
-    fig.raw_frames, fig.raw_layout = [], {}
+    fig.frames_of, fig.raw_layout = None, {}
     (folder / "map.json").write_text(fig.to_json())
     (folder / "app.py").write_text(textwrap.dedent("""
         import plotly.io as pio

@@ -55,7 +55,7 @@ def share_section(scenario, tr) -> None:
                       "copy it from there, or copy this link (right-click it):"))
         # A link, not st.code: Streamlit's code block brings a 0.4 MB syntax highlighter to every first visit.
         link = quote(page_url() + "?" + urlencode(st.query_params.to_dict()), safe=":/?&=%#+~-._")
-        st.markdown(f"🔗 [{md(tr('This view as a link'))}]({link})")
+        st.link_button("🔗 " + tr("This view as a link"), link, width="stretch")
         st.download_button(tr("Save scenario (JSON)"), data=json.dumps(scenario.to_dict(), indent=2, ensure_ascii=False),
                            file_name="scenario.json", mime="application/json", on_click="ignore", width="stretch",
                            help=tr("The same format as cli.py reads."))

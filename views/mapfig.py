@@ -291,13 +291,16 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
 
     # Frames as plain dicts of Python lists, added without plotly.py's validation: 300 validated
     # go.Frame objects take ~1.5 s to build; these are list slices (they hold x, y, marker sizes).
-    frames = []
-    for j in range(len(shown)):
-        data = []
-        for tail in tails:
-            x, y, sizes = tail.frame(j)
-            data += [{"type": "scatter", "x": x, "y": y}, {"type": "scatter", "x": x, "y": y, "marker": {"size": sizes}}]
-        frames.append({"data": data, "traces": moving, "name": str(j)})
+    # Made only when an export asks (fig.raw_frames): the page's player makes its own from fig.player.
+    def frames():
+        out = []
+        for j in range(len(shown)):
+            data = []
+            for tail in tails:
+                x, y, sizes = tail.frame(j)
+                data += [{"type": "scatter", "x": x, "y": y}, {"type": "scatter", "x": x, "y": y, "marker": {"size": sizes}}]
+            out.append({"data": data, "traces": moving, "name": str(j)})
+        return out
 
     def play(duration):
         return dict(label="", method="animate",
@@ -330,7 +333,7 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
     )
     if inset:
         _add_inset(fig, surface, results, colours, inset, tr, k)
-    fig.raw_frames = frames
+    fig.frames_of = frames
     fig.player = dict(moving=moving, steps=shown.tolist(), tail=TAIL, frame_ms=FRAME_MS,
                       tails=[dict(x=t.x, y=t.y, stop=t.stop, size=t.size) for t in tails])
     fig.raw_layout = dict(

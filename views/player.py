@@ -30,8 +30,7 @@ def player_spec(fig, alt: str, tr=ENGLISH, fill: bool = False) -> str:
     """The player's data as JSON: the figure without its frames and their buttons and slider (the
     player has its own), the moving traces' indices, each run's positions at the shown steps, and
     the texts. fill: presentation mode (the chart fills the window's height)."""
-    figure = fig.to_dict()
-    figure.pop("frames", None)
+    figure = fig.to_dict(frames=False)
     layout = figure["layout"]
     for part in ("updatemenus", "sliders"):
         layout.pop(part, None)

@@ -22,13 +22,17 @@ def typed(values) -> dict:
 class RawFigure(go.Figure):
     raw_traces: list = []  # appended after the validated traces
     raw_layout: dict = {}  # merged over the validated layout
-    raw_frames: list = []
     player: dict = {}  # what the page's player makes its frames from (views/player.py)
+    frames_of = None  # makes the animation's frames (plain dicts) when asked: the exports need them, the page does not
 
-    def to_dict(self):
+    @property
+    def raw_frames(self) -> list:
+        return self.frames_of() if self.frames_of is not None else []
+
+    def to_dict(self, frames: bool = True):
         d = super().to_dict()
         d["data"] = d.get("data", []) + list(self.raw_traces)
         d["layout"].update(self.raw_layout)
-        if self.raw_frames:
+        if frames and self.frames_of is not None:
             d["frames"] = self.raw_frames
         return d
