@@ -118,8 +118,8 @@ fi
 
 # The app's own static files (static/: the map player's plotly.js, 1.5 MB; 0.4 MB as brotli 11),
 # compressed the same way at every start (a few seconds), for this checkout as it is.
-app_static="$run_dir/app-static"
-rm -rf "$app_static" && mkdir -p "$app_static" && cp -R static/. "$app_static/"
+app_static="$run_dir/app-static"  # laid out as the URLs are: app/static/…
+rm -rf "$app_static" && mkdir -p "$app_static/app/static" && cp -R static/. "$app_static/app/static/"
 find "$app_static" -type f -name '*.js' -print0 |
     xargs -0 -n 1 sh -c 'gzip -9 -k -f "$1"; command -v brotli >/dev/null && brotli -q 11 -k -f "$1"; true' sh
 
