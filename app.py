@@ -118,8 +118,8 @@ def main() -> None:
     st.html(HEAD, unsafe_allow_javascript=True)
     if present:
         st.html(PRESENT_CSS)
-    st.title(tr("Descent Lab"))
-    if not present:
+    if not present:  # in presentation mode the title heads the side column: the map starts at the window's top
+        st.title(tr("Descent Lab"))
         st.caption(tr("Optimizers on a 2-D error surface, after Hung-yi Lee's lecture on adaptive learning rates "
                       "(ML 2021). Pick a step of the lecture tour on the left, then press ▶ Play."))
 
@@ -147,15 +147,18 @@ def main() -> None:
     def presentation_controls() -> None:
         """The scene's text and the buttons of presentation mode (the sidebar is hidden there)."""
         tour = [t.key for t in PRESETS if t.tour]
+        st.title(tr("Descent Lab"))
+        # The way through the tour first, above the text: on a 720-pixel projector it stays in view.
+        here = tour.index(scene) if scene in tour else (tour.index(p.scene) if p.scene in tour else -1)
+        back, forward = st.columns(2)
+        back.button(tr("◀ Previous"), key="present_prev", disabled=here <= 0, width="stretch", shortcut="PageUp",
+                    on_click=go_to_scene, args=(tour[max(here - 1, 0)],))
+        forward.button(tr("Next ▶"), key="present_next", disabled=here >= len(tour) - 1, width="stretch", shortcut="PageDown",
+                       type="primary", on_click=go_to_scene, args=(tour[min(here + 1, len(tour) - 1)],))
         if scene:
             st.markdown(f"### {BY_KEY[scene].heading(tr)}\n\n{tr(BY_KEY[scene].text)}")
         else:
             st.markdown(f"### {tr(surface.title)}\n\n{md(tr(surface.description))}")
-        here = tour.index(scene) if scene in tour else (tour.index(p.scene) if p.scene in tour else -1)
-        st.button(tr("Next ▶"), key="present_next", disabled=here >= len(tour) - 1, width="stretch", shortcut="PageDown",
-                  type="primary", on_click=go_to_scene, args=(tour[min(here + 1, len(tour) - 1)],))
-        st.button(tr("◀ Previous"), key="present_prev", disabled=here <= 0, width="stretch", shortcut="PageUp",
-                  on_click=go_to_scene, args=(tour[max(here - 1, 0)],))
         st.button(tr("Leave presentation mode"), key="present_exit", shortcut="Esc", width="stretch",
                   on_click=act(lambda q: setattr(q, "present", False)))
         choice(st.selectbox, "lang.present", list(LANGUAGES), p.lang, set_lang, fmt=LANGUAGES.get, label="Language · 語言")

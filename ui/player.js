@@ -11,6 +11,15 @@
 // with Plotly.react, with no reload.
 
 const CLICK_SLOP = 6;  // px a press may move and still be a click (more is a pan)
+const NARROW = 640;  // px: below this the map is a phone's (taller, no pan, the colour bar under it)
+const SPEEDS = [0.5, 1, 2, 4];
+
+// On a touch screen or a phone a drag must scroll the page, not pan the map (a swipe that pans
+// can push the paths out of view, and leaves the reader stuck on the chart): plotly.js lets the
+// browser scroll when dragmode is false. A tap still sets the start (listenForClicks).
+function touchFirst(width) {
+  return width < NARROW || window.matchMedia('(pointer: coarse)').matches;
+}
 
 // loader: the page also runs this part alone, early (ui/player.py PRELOAD), so that plotly.js
 // loads while the rest of the page is still on its way.
@@ -49,7 +58,7 @@ class Player {
   constructor(parent) {
     this.parent = parent;
     this.frame = 0;
-    this.speed = 1;
+    this.speed = SPEEDS.includes(window.__descentLabSpeed) ? window.__descentLabSpeed : 1;  // kept across view switches
     this.playing = false;
     this.raw = null;
     this.spec = null;
@@ -60,7 +69,7 @@ class Player {
     this.bar = element('div', {class: 'dl-controls', role: 'toolbar'});
     const button = (act, cls) => {
       const b = element('button', {type: 'button', class: 'dl-button ' + (cls || ''), 'data-act': act});
-      b.addEventListener('click', () => this.act(act));
+      b.addEventListener('click', (e) => { this.act(act); released(b, e); });
       return b;
     };
     this.buttons = {start: button('start'), back: button('back'), play: button('play', 'dl-play'), forward: button('forward'),
@@ -69,9 +78,9 @@ class Player {
     for (const b of Object.values(this.buttons)) transport.appendChild(b);
     this.speedGroup = element('div', {class: 'dl-group dl-speeds', role: 'group'});
     this.speedButtons = [];
-    for (const s of [0.5, 1, 2, 4]) {
+    for (const s of SPEEDS) {
       const b = element('button', {type: 'button', class: 'dl-button dl-speed', 'data-speed': String(s)}, (s === 0.5 ? '½' : String(s)) + '×');
-      b.addEventListener('click', () => this.setSpeed(s));
+      b.addEventListener('click', (e) => { this.setSpeed(s); released(b, e); });
       this.speedButtons.push(b);
       this.speedGroup.appendChild(b);
     }
@@ -79,6 +88,7 @@ class Player {
     this.readout = element('span', {class: 'dl-readout', 'aria-hidden': 'true'});
     this.slider = element('input', {type: 'range', min: '0', max: '0', step: '1', value: '0'});
     this.slider.addEventListener('input', () => { this.pause(); this.show(Number(this.slider.value)); });
+    this.slider.addEventListener('pointerup', () => this.slider.blur());  // dragged with a pointer: space plays again
     this.sliderBox.appendChild(this.readout);
     this.sliderBox.appendChild(this.slider);
     // As in a video player: the scrub bar over the whole width, the buttons under it.
@@ -121,8 +131,7 @@ class Player {
     this.label(spec.texts);
     this.n = spec.steps.length;
     this.slider.max = String(Math.max(0, this.n - 1));
-    const layout = Object.assign({}, spec.figure.layout, {height: this.height(), autosize: true});
-    await Plotly.react(this.plot, spec.figure.data, layout, Object.assign({responsive: true}, spec.config));
+    await this.draw();
     if (raw !== this.raw) return;
     this.frame = -1;
     const resume = this.playing;
@@ -132,6 +141,40 @@ class Player {
     this.drawnAt = performance.now();  // the benchmark's "new map drawn"
     this.root.dataset.ready = String(++this.request);  // tests wait for this: the map on screen is this spec's
     if (first) this.resize();
+  }
+
+  // The figure as this screen should show it: on a touch screen no pan; on a phone the colour bar
+  // lies under the map instead of taking a fifth of its width; in presentation mode the fonts
+  // grow with the window (a 1920-pixel projector shows them as large as a 1280 one).
+  shaped() {
+    const spec = this.spec, width = this.root.clientWidth || window.innerWidth;
+    this.narrow = width < NARROW;
+    this.touch = touchFirst(width);
+    const layout = Object.assign({}, spec.figure.layout, {height: this.height(), autosize: true});
+    if (this.touch) layout.dragmode = false;
+    if (spec.fill && layout.font && layout.font.size) {
+      const grow = Math.max(1, Math.min(1.6, window.innerWidth / 1366));
+      layout.font = Object.assign({}, layout.font, {size: Math.round(layout.font.size * grow)});
+      const m = layout.margin || {};  // room for the larger tick labels and axis titles
+      layout.margin = Object.assign({}, m, {l: Math.round((m.l || 60) * grow), b: Math.round((m.b || 50) * grow), t: Math.round((m.t || 40) * grow)});
+    }
+    let data = spec.figure.data;
+    if (this.narrow) {
+      const across = (bar) => Object.assign({}, bar, {
+        orientation: 'h', x: 0.5, xanchor: 'center', y: -0.16, yanchor: 'top', thickness: 12, len: 1,
+        title: Object.assign({}, bar.title, {side: 'top', text: String((bar.title && bar.title.text) || '').replace(/<br>/g, ' ')})});
+      data = data.map((t) => (t.marker && t.marker.showscale && t.marker.colorbar)  // views/mapfig._colourbar_trace
+        ? Object.assign({}, t, {marker: Object.assign({}, t.marker, {colorbar: across(t.marker.colorbar)})})
+        : t);
+      layout.margin = Object.assign({}, layout.margin, {r: 12, b: (layout.margin && layout.margin.b || 50) + 70});
+    }
+    return {data: data, layout: layout};
+  }
+
+  async draw() {
+    const {data, layout} = this.shaped();
+    this.shape = [this.narrow, this.touch, window.innerWidth];
+    await this.Plotly.react(this.plot, data, layout, Object.assign({responsive: true}, this.spec.config));
   }
 
   label(t) {
@@ -177,7 +220,7 @@ class Player {
   }
 
   setSpeed(s) {
-    this.speed = s;
+    this.speed = window.__descentLabSpeed = s;
     if (this.playing) this.anchor();  // from the frame on screen, at the new rate
     this.updateSpeed();
   }
@@ -218,7 +261,7 @@ class Player {
     if (j === this.frame) return;
     this.frame = j;
     this.slider.value = String(j);
-    const text = this.spec.texts.step + ' ' + this.spec.steps[j].toLocaleString('en-US');
+    const text = this.spec.texts.at_step.replace('{n}', this.spec.steps[j].toLocaleString('en-US'));
     this.readout.textContent = text;
     this.slider.setAttribute('aria-valuetext', text);
     if (!this.spec.moving.length) return;
@@ -256,11 +299,19 @@ class Player {
     }
     const base = spec ? spec.height : 620;
     if (spec && !this.animated) return base;
-    return width < 640 ? Math.max(320, Math.round(width * 1.15)) : base;
+    if (width < NARROW) return Math.max(320, Math.round(width * 1.15)) + 70;  // + the colour bar under it
+    // The map and its controls fit in the window together (a 720-pixel-high laptop sees Play).
+    return Math.max(420, Math.min(base, window.innerHeight - (this.bar.offsetHeight || 110) - 24));
   }
 
   resize() {
     if (!this.animated || !this.Plotly) return;
+    const width = this.root.clientWidth || window.innerWidth;
+    const [narrow, touch, wide] = this.shape || [];
+    if (narrow !== (width < NARROW) || touch !== touchFirst(width) || (this.spec.fill && wide !== window.innerWidth)) {
+      this.draw().catch(() => {});
+      return;
+    }
     const h = this.height();
     if (this.plot._fullLayout && Math.abs(this.plot._fullLayout.height - h) > 1) {
       this.Plotly.relayout(this.plot, {height: h}).catch(() => {});
@@ -271,7 +322,7 @@ class Player {
   listenForClicks() {
     // plotly.js covers the page with its own layer while a press lasts (to pan), so the click
     // event never reaches the chart: a press on the plot area and its release nearby is a click.
-    let down = null;
+    let down = null, pending = null;
     this.onDown = (e) => {
       const drag = e.target.closest && e.target.closest('.nsewdrag');
       if (!drag || !this.plot.contains(drag) || drag.getAttribute('data-subplot') !== 'xy' || e.button > 0) return;
@@ -285,21 +336,43 @@ class Player {
       if (!fl || !this.setTriggerValue || !this.spec.clickable) return;
       const x = fl.xaxis.p2d(e.clientX - d.box.left), y = fl.yaxis.p2d(e.clientY - d.box.top);
       if (!Number.isFinite(x) || !Number.isFinite(y)) return;
-      this.root.dataset.clicked = x + ',' + y;
-      this.setTriggerValue('start', {x: x, y: y});
+      // A double click resets the axes (plotly.js): neither of its presses moves the start. So a
+      // click waits for the double-click interval before it is sent.
+      const now = performance.now(), delay = (this.plot._context && this.plot._context.doubleClickDelay) || 300;
+      if (pending && now - pending.at < delay && Math.hypot(e.clientX - pending.cx, e.clientY - pending.cy) <= 2 * CLICK_SLOP) {
+        clearTimeout(pending.timer);
+        pending = null;
+        return;
+      }
+      if (pending) clearTimeout(pending.timer);
+      const send = () => {
+        pending = null;
+        this.root.dataset.clicked = x + ',' + y;
+        this.setTriggerValue('start', {x: x, y: y});
+      };
+      pending = {at: now, cx: e.clientX, cy: e.clientY, timer: setTimeout(send, delay)};
     };
+    this.onCancel = (e) => { if (down && e.pointerId === down.id) down = null; };  // the browser took it (a scroll)
     this.plot.addEventListener('pointerdown', this.onDown, true);
     window.addEventListener('pointerup', this.onUp, true);
+    window.addEventListener('pointercancel', this.onCancel, true);
   }
 
   destroy() {
     this.pause();
     window.removeEventListener('resize', this.onResize);
     window.removeEventListener('pointerup', this.onUp, true);
+    window.removeEventListener('pointercancel', this.onCancel, true);
     if (this.Plotly) this.Plotly.purge(this.plot);
     this.root.remove();
     if (window.__descentLabPlayer === this) window.__descentLabPlayer = null;
   }
+}
+
+// A button pressed with a pointer gives the focus back to the page, so that space goes on playing
+// and pausing the map instead of pressing that button again. A key press (detail 0) keeps it there.
+function released(button, event) {
+  if (event.detail > 0) button.blur();
 }
 
 // Keys, installed once for the page: space plays or pauses, ← → step one frame, Home / End.
@@ -308,10 +381,13 @@ function installKeys() {
   window.__descentLabPlayerKeys = true;
   window.addEventListener('keydown', (e) => {
     const t = e.target, tag = (t && t.tagName || '').toLowerCase();
-    if (tag === 'input' || tag === 'textarea' || tag === 'select' || (t && t.isContentEditable)) return;
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
     const p = window.__descentLabPlayer;
-    if (!p || !p.animated || !p.root.isConnected) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || !p || !p.animated || !p.root.isConnected) return;
+    if (t === p.slider) {  // the scrub bar steps with its own arrows; space plays or pauses, as on a video
+      if (e.code === 'Space') { p.act('play'); e.preventDefault(); }
+      return;
+    }
+    if (tag === 'input' || tag === 'textarea' || tag === 'select' || (t && t.isContentEditable)) return;
     if ((e.code === 'Space' || e.key === 'Enter') && tag === 'button') return;  // a focused button presses itself
     if (e.code === 'Space') p.act('play');
     else if (e.key === 'ArrowRight') p.act('forward');

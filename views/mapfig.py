@@ -322,6 +322,7 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
                 dict(label=tr("End ▶|"), method="animate", args=jump(len(shown) - 1))]
     slider_steps = [dict(method="animate", label=f"{s:,}", args=jump(j)) for j, s in enumerate(shown)]
     subsampled = n_steps + 1 > len(shown)
+    at_step = tr("step {n}").split("{n}")  # "step 40", "第 40 步": the player's readout says the same
     fig.update_layout(
         height=height, margin=dict(l=60, r=20, t=40, b=240 if large else 95), hovermode="closest", dragmode="pan",
         font=dict(size=round(12 * k)),
@@ -342,7 +343,7 @@ def map_figure(surface: Surface, results, colours=None, view=None, max_frames: i
         # Large: buttons on one row, the slider under them at full width.
         sliders=[dict(active=0, steps=slider_steps, x=0 if large else 0.42, len=1 if large else 0.58, y=-0.3 if large else -0.09,
                       yanchor="top", pad=dict(t=10, b=0),
-                      currentvalue=dict(prefix=tr("step") + " ", font=dict(size=round(13 * k))), transition=dict(duration=0))])
+                      currentvalue=dict(prefix=at_step[0], suffix=at_step[1], font=dict(size=round(13 * k))), transition=dict(duration=0))])
     return fig
 
 

@@ -16,7 +16,7 @@ def player_texts(alt: str, tr=ENGLISH) -> dict:
     def button(symbol, name, key=""):
         return {"symbol": symbol, "name": name, "key": key}
 
-    return {"alt": alt, "player": tr("Animation controls"), "speed": tr("Playback speed"), "step": tr("step"),
+    return {"alt": alt, "player": tr("Animation controls"), "speed": tr("Playback speed"), "step": tr("step"), "at_step": tr("step {n}"),
             "failed": tr("The chart could not be drawn. Reload the page to try again."),
             "start": button("|◀", tr("Go to the first step"), "Home"),
             "back": button("‹", tr("One frame back"), "←"),
