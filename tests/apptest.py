@@ -14,10 +14,28 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
+_COMPONENTS = []
+
+
+def app_test(default_timeout: float = 120) -> AppTest:
+    """An AppTest of app.py that shares one registry of Streamlit components. AppTest scans the
+    metadata of every installed package for components (v2) once per AppTest: a third of a simple
+    page test's time on a machine with torch installed. The registry only lists what is installed,
+    which does not change while the tests run; the page's own component registers itself in it."""
+    from streamlit.components.v2.component_manager import BidiComponentManager
+    if not _COMPONENTS:
+        manager = BidiComponentManager()
+        manager.discover_and_register_components(start_file_watching=False)
+        _COMPONENTS.append(manager)
+    at = AppTest.from_file(APP, default_timeout=default_timeout)
+    at._bidi_component_manager = _COMPONENTS[0]  # Streamlit 1.67's own reuse of it between runs
+    return at
+
+
 def fresh(query: dict | None = None, clear: bool = True) -> AppTest:
     if clear:
         st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test()
     for k, v in (query or {}).items():
         at.query_params[k] = v
     return at.run()

@@ -17,6 +17,7 @@ from optimizers import OPTIMIZERS, RunSpec, ValidationError, simulate
 from optimizers.fate import DIVERGED, MOVING, fate_map, sweep
 from optimizers.tables import GradientNoise, perturb
 from surfaces import formula_surface, get_surface
+from tests.apptest import app_test
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -179,11 +180,9 @@ def test_cli_map_and_sweep_write_json_and_png(tmp_path):
 
 
 def test_the_page_computes_a_fate_map_and_a_sweep_and_the_link_keeps_them():
-    from streamlit.testing.v1 import AppTest
-
     from experiments.tour import BY_KEY
     from ui.link import read_link
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = app_test()
     at.query_params["p"] = "rosenbrock"
     at.run()
     at.number_input(key="fate_cells").set_value(24).run()
@@ -194,7 +193,7 @@ def test_the_page_computes_a_fate_map_and_a_sweep_and_the_link_keeps_them():
     assert not at.exception and any("runs of" in c.body for c in at.caption)
     link = read_link(dict(at.query_params), BY_KEY)
     assert link.scenario["map"]["cells"] == 24 and "sweep" in link.scenario and not link.notes
-    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    fresh = app_test()
     for k, v in at.query_params.items():
         fresh.query_params[k] = v
     fresh.run()

@@ -72,9 +72,8 @@ def test_the_table_file_is_valid_sorted_json():
 
 # ---------------------------------------------------------------- the page
 st = pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from tests.apptest import map_spec, player, widget  # noqa: E402
+from tests.apptest import app_test, map_spec, player, widget  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 # Widget labels that are torch's own parameter names or symbols stay as they are in both languages.
@@ -91,7 +90,7 @@ def page_texts(at):
 
 def test_switching_to_chinese_translates_every_label_and_text_on_the_page():
     st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = app_test().run()
     english_labels, english_texts = page_texts(at)
     widget(at, "selectbox", "lang").set_value("zh-TW").run()
     assert not at.exception

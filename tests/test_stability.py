@@ -8,6 +8,7 @@ from experiments.stability import effective_sharpness, eigenvalues, point_kind, 
 from optimizers import OPTIMIZERS, RunSpec, simulate
 from surfaces import formula_surface, get_surface
 from surfaces.lecture import HESSIAN
+from tests.apptest import app_test
 
 
 def test_the_lecture_surface_hessian_is_its_closed_form():
@@ -186,14 +187,11 @@ def test_cli_tune_prints_each_runs_chosen_lr_and_search_curve():
 def test_the_page_tunes_every_run_sets_the_chosen_lrs_and_the_link_carries_them():
     """Tune all on the scene of three optimizers: each run's lr becomes the one the tuner chose
     (the same as cli.py tune's), the table and curve are shown, and the share link holds the new lrs."""
-    from pathlib import Path
-
-    from streamlit.testing.v1 import AppTest
 
     from experiments.scenario import parse_scenario, run_tune
     from experiments.tour import BY_KEY
     from ui.link import read_link
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=180)
+    at = app_test(default_timeout=180)
     at.query_params["p"] = "rosenbrock"
     at.run()
     before = [dict(r.params) for r in at.session_state["page"].runs]
