@@ -17,7 +17,7 @@ from experiments.tour import BY_KEY, PRESETS
 from i18n import LANGUAGES, translator
 from optimizers import OPTIMIZERS, ValidationError
 from surfaces import CUSTOM, SURFACES, FormulaSpec
-from ui.bind import NUMBER, act, bound, choice, page
+from ui.bind import NUMBER, act, bound, choice, open_tabs, page
 from ui.compute import compute, figure_3d, figures, warm_up
 from ui.controls import limits_section, runs_section, summary
 from ui.formula import formula_section, show_gradient
@@ -29,7 +29,7 @@ from ui.present import KEYS_JS, PAGE_CSS, PRESENT_CSS
 from ui.share import export_section, share_section
 from ui.state import go_to_scene, init_state, set_start
 from ui.stepper import step_through
-from ui.studies import fate_section, sweep_section
+from ui.studies import fate_section, on_screen, sweep_section
 from ui.summary import summary_section
 from ui.tune import tune_section
 from views.latex import update_rule_latex
@@ -218,7 +218,7 @@ def main() -> None:
                 st.plotly_chart(fig_3d, key="surface3d", theme=None, alt=alt_3d, config=chart_config(tr))
             else:
                 map_player(shown.map_json, on_start=set_start)
-                note = animation_note(shown.map.layout.meta, tr)
+                note = animation_note(shown.map_meta, tr)
                 st.caption(note + " " + tr("★ minimum, ○ start, ■ end, ✕ diverged. Click the map to start there; drag to pan, "
                                            "scroll to zoom, double-click to reset. Keys: space plays or pauses, ← → step one frame."))
     st.html(KEYS_JS, unsafe_allow_javascript=True)
@@ -231,20 +231,28 @@ def main() -> None:
     with st.sidebar, guarded("share", tr):
         share_section(scenario, tr)
     with guarded("export", tr):
-        export_section(scenario, results, shown.map, colours, shown.view, tr)
+        export_section(scenario, results, shown.map_figure, colours, shown.view, tr)
 
+    # Only the open tab (and an open export section) is drawn: the others' widgets would cost every
+    # rerun of every student a fifth of the server's time (Streamlit scans the whole widget state
+    # for each number box and selectbox).
     st.subheader(tr("Beyond one path"))
-    shown_map = shown_sweep = None
-    fate_tab, sweep_tab, tune_tab = st.tabs([tr("Fate map: where every start ends"), tr("Sweep: learning rate × a second parameter"),
-                                             tr("Tune: each run at its best learning rate")])
-    with fate_tab, guarded("fate map", tr):
-        shown_map = fate_section(scenario, run_ids, surface, tr)
-    with sweep_tab, guarded("sweep", tr):
-        shown_sweep = sweep_section(scenario, run_ids, tr)
-    with tune_tab, guarded("tuner", tr):
-        tune_section(scenario, run_ids, colours, p.tolerance, tr)
-    if shown_map or shown_sweep:  # the link also holds the map and sweep on screen
-        write_link(dict(scenario_dict, **({"map": shown_map} if shown_map else {}), **({"sweep": shown_sweep} if shown_sweep else {})))
+    tab_names = {"fate": tr("Fate map: where every start ends"), "sweep": tr("Sweep: learning rate × a second parameter"),
+                 "tune": tr("Tune: each run at its best learning rate")}
+    tabs = open_tabs("study", tab_names, p.study, lambda q, v: setattr(q, "study", v))
+    if tabs["fate"].open:
+        with tabs["fate"], guarded("fate map", tr):
+            fate_section(scenario, run_ids, surface, tr)
+    if tabs["sweep"].open:
+        with tabs["sweep"], guarded("sweep", tr):
+            sweep_section(scenario, run_ids, tr)
+    if tabs["tune"].open:
+        with tabs["tune"], guarded("tuner", tr):
+            tune_section(scenario, run_ids, colours, p.tolerance, tr)
+    with guarded("share", tr):
+        studies = on_screen(scenario, run_ids)
+    if studies:  # the link also holds the map and sweep on screen
+        write_link(dict(scenario_dict, **studies))
 
     st.subheader(tr("Why the path moves as it does"))
     with guarded("diagnostics", tr):

@@ -151,7 +151,7 @@ shown = figures(key, tuple(PALETTE[:len(json.loads(key)["runs"])]), True, transl
 if st.session_state.get("how") == "player":
     map_player(shown.map_json, on_start=lambda x, y: None)
 elif st.session_state.get("how") == "plotly_chart":
-    st.plotly_chart(shown.map, key="map", theme=None, on_select=lambda: None, selection_mode="points")
+    st.plotly_chart(st.cache_resource(shown.map_figure)(), key="map", theme=None, on_select=lambda: None, selection_mode="points")
 """
 
 

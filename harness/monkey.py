@@ -955,7 +955,7 @@ class Monkey:
             raise Skip("no fate map / sweep tabs")
         tabs[i].scroll_into_view_if_needed()
         tabs[i].click()
-        self.page.wait_for_timeout(300)
+        self._step(f"tab {tabs[i].inner_text().strip()!r}")  # a tab's content is drawn by the rerun its click makes
         panels = self.visible(self.main.locator('[data-testid="stTabPanel"]'))
         if not panels:
             raise Skip("no tab panel")

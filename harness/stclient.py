@@ -9,7 +9,6 @@ browsers would cost on the same two cores. The messages are Streamlit's own prot
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -122,9 +121,10 @@ class Session:
         elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
             element = fwd.delta.new_element
             name = element.WhichOneof("type")
-            if name == "bidi_component" and reply.map_steps is None and element.bidi_component.json:
-                # the map's player (ui/player.py) is sent its JSON as a JSON string
-                m = MAP_STEPS.search(json.loads(element.bidi_component.json)) if '\\"moving\\"' in element.bidi_component.json else None
+            if name == "bidi_component" and reply.map_steps is None and element.bidi_component.bytes:
+                # the map's player (ui/player.py) is sent its JSON as UTF-8 bytes
+                spec = element.bidi_component.bytes
+                m = MAP_STEPS.search(spec.decode()) if b'"moving"' in spec else None
                 if m:
                     reply.seconds_to_map = time.perf_counter() - t0
                     reply.map_steps = int(m.group(1))

@@ -41,6 +41,16 @@ def fresh(query: dict | None = None, clear: bool = True) -> AppTest:
     return at.run()
 
 
+def open_section(at: AppTest, study: str | None = None, export: bool | None = None) -> AppTest:
+    """Open a tab of "Beyond one path" (fate, sweep, tune) and/or the export section, as a click on
+    it does (the page writes it to its state and reruns): only open ones have their widgets drawn."""
+    if study is not None:
+        page(at).study = study
+    if export is not None:
+        page(at).export_open = export
+    return at.run()
+
+
 def widget(at: AppTest, kind: str, name: str):
     """The widget of this kind ("selectbox", "number_input", "button_group", …) whose key is `name`
     or `name~digest`."""
@@ -73,8 +83,8 @@ def maps(at: AppTest) -> list:
 
 
 def sent(element) -> dict:
-    """What ui/player.py's element was sent (views/player.py): its JSON, sent as a JSON string."""
-    return json.loads(json.loads(element.proto.json))
+    """What ui/player.py's element was sent (views/player.py): its JSON, sent as UTF-8 bytes."""
+    return json.loads(element.proto.bytes)
 
 
 def player(at: AppTest) -> dict:

@@ -7,7 +7,7 @@ pytest.importorskip("streamlit")
 
 from experiments import scenario  # noqa: E402
 from experiments.tour import BY_KEY, DEFAULT, PRESETS  # noqa: E402
-from tests.apptest import charts, fresh, legend, map_spec, maps, page, plain, player, run_ids, widget  # noqa: E402
+from tests.apptest import charts, fresh, legend, map_spec, maps, open_section, page, plain, player, run_ids, widget  # noqa: E402
 
 
 def test_page_loads_the_default_preset_with_its_text_and_an_animated_map():
@@ -19,7 +19,7 @@ def test_page_loads_the_default_preset_with_its_text_and_an_animated_map():
     played = player(at)
     assert len(played["steps"]) == 300 and len(played["tails"]) == 1 and played["moving"]
     assert len(charts(at)) == 2  # map + diagnostics
-    assert len(maps(at)[0].proto.json) < 0.3e6
+    assert len(maps(at)[0].proto.bytes) < 0.3e6
     assert len(at.latex) >= 3 and at.dataframe
 
 
@@ -189,7 +189,7 @@ def test_make_gif_on_the_page_gives_a_gif_with_the_chosen_frames():
     import io
 
     from PIL import Image
-    at = fresh()
+    at = open_section(fresh(), export=True)
     at.slider(key="gif_frames").set_value(40).run()
     at.button(key="make_GIF").click().run()
     assert not at.exception
@@ -202,6 +202,8 @@ def test_make_gif_on_the_page_gives_a_gif_with_the_chosen_frames():
 
 def test_long_runs_prepare_csv_with_a_button_and_short_runs_download_directly():
     at = fresh()
+    assert "Trajectories (CSV)" not in [b.label for b in at.get("download_button")]  # the export section is closed: not drawn
+    open_section(at, export=True)
     labels = [b.label for b in at.get("download_button")]
     assert "Trajectories (CSV)" in labels  # 3,000 steps: a direct download
     at.button(key="preset-crawl").click().run()
@@ -235,5 +237,6 @@ def test_every_bound_is_listed_on_the_page_and_the_widgets_stop_at_it():
     assert top["Steps"] == scenario.MAX_STEPS
     assert top["Cells per side"] == MAX_MAP and top["Steps per start"] == scenario.MAX_MAP_STEPS
     widget(at, "selectbox", "run0.optimizer").select("Adam").run()  # a rule with a second parameter: the sweep's inputs show
+    open_section(at, study="sweep", export=True)
     assert {w.label: w.max for w in at.number_input}["lr values"] == MAX_SWEEP
     assert at.slider(key="gif_frames").max == MAX_EXPORT_FRAMES

@@ -238,7 +238,7 @@ def test_every_widget_holds_the_bound_the_limits_list():
     the same numbers, and ＋ Add run is disabled once the page holds its most runs."""
     from experiments.scenario import MAX_MAP_STEPS, MAX_STEPS
     from optimizers.fate import MAX_MAP, MAX_SWEEP
-    from tests.apptest import fresh, widget
+    from tests.apptest import fresh, open_section, widget
     from ui.controls import MAX_BUNDLE, MAX_PAGE_RUNS
     from ui.page import Run
     from views.export import MAX_EXPORT_FRAMES
@@ -251,6 +251,7 @@ def test_every_widget_holds_the_bound_the_limits_list():
               ("number_input", "sweep.lr2"): MAX_SWEEP, ("number_input", "sweep.v2"): MAX_SWEEP,
               ("slider", "gif_frames"): MAX_EXPORT_FRAMES}
     for (kind, name), bound in bounds.items():
+        open_section(at, study="sweep" if name.startswith("sweep") else "fate", export=name == "gif_frames")
         assert widget(at, kind, name).max == bound, name
     (limits,) = [m.value for m in at.markdown if "at most" in m.value and "steps:" in m.value]
     for bound in (MAX_STEPS, MAX_MAP, MAX_MAP_STEPS, MAX_SWEEP, MAX_EXPORT_FRAMES, MAX_PAGE_RUNS, MAX_WORK):

@@ -17,7 +17,7 @@ from optimizers import OPTIMIZERS, RunSpec, ValidationError, simulate
 from optimizers.fate import DIVERGED, MOVING, fate_map, sweep
 from optimizers.tables import GradientNoise, perturb
 from surfaces import formula_surface, get_surface
-from tests.apptest import app_test
+from tests.apptest import app_test, open_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -189,6 +189,7 @@ def test_the_page_computes_a_fate_map_and_a_sweep_and_the_link_keeps_them():
     at.button(key="fate_go").click().run()
     assert not at.exception
     assert any("576 starts" in c.body for c in at.caption)
+    open_section(at, study="sweep")
     at.button(key="sweep_go").click().run()
     assert not at.exception and any("runs of" in c.body for c in at.caption)
     link = read_link(dict(at.query_params), BY_KEY)
@@ -199,6 +200,9 @@ def test_the_page_computes_a_fate_map_and_a_sweep_and_the_link_keeps_them():
     fresh.run()
     assert not fresh.exception and fresh.session_state["page"].fate.settings["cells"] == 24
     assert any("576 starts" in c.body for c in fresh.caption)  # computed on opening the link
+    assert "sweep" in read_link(dict(fresh.query_params), BY_KEY).scenario  # its tab is closed: the link keeps it
+    open_section(fresh, study="sweep")  # and opening its tab computes it
+    assert not fresh.exception and any("runs of" in c.body for c in fresh.caption)
 
 
 def test_fate_clicks_set_the_start_and_sweep_clicks_add_a_run():

@@ -33,7 +33,7 @@ from ui.page import (
 )
 
 pytest.importorskip("streamlit")
-from tests.apptest import charts, fresh, legend, page, plain, widget  # noqa: E402
+from tests.apptest import charts, fresh, legend, open_section, page, plain, widget  # noqa: E402
 from ui.state import apply_link  # noqa: E402
 
 ZH = translator("zh-TW")
@@ -375,6 +375,7 @@ def test_the_run_chosen_for_step_through_fate_map_and_sweep_survives_rename_lang
     at.button(key="preset-adam").click().run()
     third = page(at).runs[2].id
     for name in ("step.run", "fate.run", "sweep.run"):
+        open_section(at, study=name.split(".")[0] if name != "step.run" else None)
         widget(at, "selectbox", name).set_value(third).run()
     at.text_input(key=f"run{third}.label").set_value("my Adam").run()
     widget(at, "selectbox", "lang").set_value("zh-TW").run()
@@ -387,5 +388,6 @@ def test_the_run_chosen_for_step_through_fate_map_and_sweep_survives_rename_lang
     assert state.step_run == state.fate.run == state.sweep.run == third
     position = [r.id for r in state.runs].index(third) + 1
     for name in ("step.run", "fate.run", "sweep.run"):
+        open_section(at, study=name.split(".")[0] if name != "step.run" else None)
         box = widget(at, "selectbox", name)
         assert box.value == third and box.format_func(box.value) == f"{position}: my Adam"

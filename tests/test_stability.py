@@ -8,7 +8,7 @@ from experiments.stability import effective_sharpness, eigenvalues, point_kind, 
 from optimizers import OPTIMIZERS, RunSpec, simulate
 from surfaces import formula_surface, get_surface
 from surfaces.lecture import HESSIAN
-from tests.apptest import app_test
+from tests.apptest import app_test, open_section
 
 
 def test_the_lecture_surface_hessian_is_its_closed_form():
@@ -195,6 +195,7 @@ def test_the_page_tunes_every_run_sets_the_chosen_lrs_and_the_link_carries_them(
     at.query_params["p"] = "rosenbrock"
     at.run()
     before = [dict(r.params) for r in at.session_state["page"].runs]
+    open_section(at, study="tune")
     at.button(key="tune_go").click().run()
     assert not at.exception
     expected = [t.best for t in run_tune(parse_scenario(BY_KEY["rosenbrock"].scenario), "loss")]

@@ -59,6 +59,18 @@ def choice(widget, name: str, options, value, setter, fmt=str, **kw):
                  format_func=labels.__getitem__, **kw)
 
 
+def open_tabs(name: str, tabs: dict, value, setter) -> dict:
+    """st.tabs over named tabs (tab name → label) showing the page's `value` open; choosing another
+    calls setter(page, its name). Each returned container's `.open` says whether it is the open
+    one, so that only it need be drawn. The key holds a digest of the labels, as a choice widget's
+    does: a language switch makes a new widget, opened at the page's tab."""
+    labels = list(tabs.values())
+    by_label = {label: tab for tab, label in tabs.items()}
+    containers = bound(st.tabs, f"{name}~{digest(labels)}", tabs[value], lambda p, v: setter(p, by_label.get(v, value)),
+                       tabs=labels)
+    return dict(zip(tabs, containers))
+
+
 def act(fn, *args):
     """A button's on_click: fn(page, *args), then the page is normalised."""
     def run():

@@ -13,6 +13,8 @@ import gc
 import json
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -81,25 +83,40 @@ def _bundles(key: str, scenario, results):
     return run_bundles(scenario, paths, path_indices)
 
 
-def _figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int, lens: bool):
+def _map(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int, lens: bool):
+    """The map figure (with its Plotly frames, made when asked) and its view."""
     scenario = parse_scenario(json.loads(key))
     surface, results = scenario.surface_obj, compute(key)
     view = fit_view(surface, results) if fit else surface.domain
-    map_fig = map_figure(surface, results, list(colours), view, tr=tr, large=large, height=760 if large else 620,
-                         bundles=_bundles(key, scenario, results), inset=inset, lens=lens)
+    return map_figure(surface, results, list(colours), view, tr=tr, large=large, height=760 if large else 620,
+                      bundles=_bundles(key, scenario, results), inset=inset, lens=lens), view
+
+
+def _map_figure(*args):
+    return _map(*args)[0]
+
+
+def _figures(*args) -> Figures:
+    key, colours, _, tr, large, _, _ = args
+    map_fig, view = _map(*args)
+    surface, results = parse_scenario(json.loads(key)).surface_obj, compute(key)
     alt = {"map": map_alt(surface, results, tr), "diagnostics": diagnostics_alt(results, tr)}
     diagnostics = diagnostics_figure(surface, results, list(colours), tr=tr)
-    return Figures(map_fig, diagnostics, view, alt, player_spec(map_fig, alt["map"], tr, fill=large),
-                   chart_spec(diagnostics, alt["diagnostics"], tr))
+    return Figures(view, alt, player_spec(map_fig, alt["map"], tr, fill=large).encode(),
+                   chart_spec(diagnostics, alt["diagnostics"], tr).encode(), dict(map_fig.layout.meta),
+                   partial(_map_figure, *args))
 
 
 class Figures(NamedTuple):
-    map: object  # the map with its Plotly frames (what the exports play)
-    diagnostics: object
+    """What the page shows of a scenario, kept as the JSON its charts are sent: a plotly.py figure
+    holds the same numbers several times over in Python objects (2 MB for a 3-run map, and 7 ms to
+    measure for the cache's budget), so the map's figure itself is made again only for an export."""
     view: tuple
     alt: dict  # each chart's text alternative
-    map_json: str  # what the map's player is sent (views/player.py)
-    diagnostics_json: str
+    map_json: bytes  # what the map's player is sent (views/player.py), as UTF-8 JSON: see ui/player.py
+    diagnostics_json: bytes
+    map_meta: dict  # frames, steps, subsampled: for the caption under the map (views/mapfig.animation_note)
+    map_figure: Callable[[], object]  # the map with its Plotly frames, for the exports (built on each call)
 
 
 def _tier(key: str) -> str:

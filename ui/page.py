@@ -31,6 +31,7 @@ from .link import note
 
 MAX_PAGE_RUNS = 8
 VIEWS = ("map", "3d", "step")
+STUDIES = ("fate", "sweep", "tune")
 
 
 @dataclass
@@ -98,6 +99,8 @@ class Page:
     tune: Study = field(default_factory=lambda: Study(settings={"by": "loss"}))  # run None: every run
     tuned: dict | None = None  # the last search: tune_dict, with "was" (run id → its lr before) and "ids"
     auto_study: set = field(default_factory=set)  # "map" / "sweep": compute on the next run (from a link)
+    study: str = "fate"  # the open tab of "Beyond one path" (STUDIES): only it is drawn
+    export_open: bool = False  # the export section is open: only then are its widgets drawn
     notes: list = field(default_factory=list)  # (English text, values) about what a link or file lost
     tolerance: float | None = None  # None: 0.1% of the window's diagonal
     png_step: int | None = None  # the step drawn in the PNG export; None: the last
@@ -279,6 +282,8 @@ def _load_studies(page: Page, data: dict) -> None:
         page.sweep.run = ids[min(w.get("run", 0), len(ids) - 1)]
         page.sweep.settings.update(param=w["param"], lr=list(w["lr"]), values=list(w["values"]))
         page.auto_study.add("sweep")
+        if not m:  # the link's sweep is what its reader should see first
+            page.study = "sweep"
 
 
 def load_scene(key: str, base: Page | None = None) -> Page:
@@ -373,6 +378,8 @@ def normalise(page: Page) -> Page:
     page.inspect_t = int(min(max(int(page.inspect_t), 1), page.steps))
     if page.view not in VIEWS:
         page.view = "map"
+    if page.study not in STUDIES:
+        page.study = "fate"
     if page.lang not in LANGUAGES:
         page.lang = DEFAULT_LANGUAGE
     return page

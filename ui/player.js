@@ -107,8 +107,10 @@ class Player {
   }
 
   // ------------------------------------------------------------------ data in
-  async load(raw, setTriggerValue) {
+  async load(data, setTriggerValue) {
     this.setTriggerValue = setTriggerValue;
+    // The server sends the JSON as UTF-8 bytes (ui/player.py says why).
+    const raw = typeof data === 'string' ? data : new TextDecoder().decode(data);
     if (raw === this.raw) return;
     this.raw = raw;
     const spec = JSON.parse(raw);

@@ -3,9 +3,13 @@ ui/player.js, which draws the map with plotly.js from `static/` and plays it in 
 The same element draws the page's other first chart (the diagnostics) as a still chart, so a
 first visit loads one plotly.js, not two.
 
-The server sends the map once per change as one cached JSON string (views/player.py); playing,
+The server sends the map once per change as one cached JSON text (views/player.py); playing,
 pausing, speeds, the slider and the keys cost it nothing. A click on the map comes back as the
-component's `start` trigger."""
+component's `start` trigger.
+
+The JSON goes as bytes (UTF-8), not as a str: Streamlit serialises a str payload with json.dumps
+twice on every rerun (the message and the element's identity), escaping every quote of a 200 kB
+text, where bytes are sent as they are and hashed once (a tenth of a session's server CPU)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,12 +28,12 @@ PRELOAD = f"<script>\n(function () {{  // run again on every rerun: declare noth
 KEY = "map"
 
 
-def chart(spec_json: str, key: str) -> None:
+def chart(spec_json: bytes, key: str) -> None:
     """A still chart (views/player.chart_spec), drawn by the same plotly.js as the map."""
     _PLAYER(key=key, data=spec_json, width="stretch", height="content")
 
 
-def map_player(spec_json: str, on_start) -> None:
+def map_player(spec_json: bytes, on_start) -> None:
     """The map with its player. on_start(x, y): a click (or tap) on the map there."""
     def clicked() -> None:
         value = st.session_state.get(KEY) or {}

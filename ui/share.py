@@ -111,13 +111,18 @@ def _data_export(col, kind, label, make, file_name, mime, rows, key, tr, help_) 
                             file_name=file_name, mime=mime, on_click="ignore", key=f"get_{kind}", width="stretch")
 
 
-def export_section(scenario, results, map_fig, colours, view, tr) -> None:
+def export_section(scenario, results, map_figure, colours, view, tr) -> None:
+    """map_figure(): the map with its Plotly frames (made only when the HTML export is asked for)."""
     surface = scenario.surface_obj
     title, text = _title(tr, surface)
     lang = page().lang
     if any(st.session_state.get(f"make_{kind}") for kind in ("CSV", "JSON", "GIF", "MP4")):
         st.session_state.pop(MADE, None)  # a new download is being made: the old one goes before anything is drawn
-    with st.expander(tr("Export: data, standalone page, pictures")):
+    section = bound(st.expander, "export", bool(page().export_open), lambda q, v: setattr(q, "export_open", bool(v)),
+                    label=tr("Export: data, standalone page, pictures"))
+    if not section.open:  # its widgets are drawn only when it is open (app.py says why)
+        return
+    with section:
         scenario_key = json.dumps(scenario.to_dict(), sort_keys=True)
         key = (scenario_key, tuple(colours), str(view), lang, title)
         c1, c2, c3 = st.columns(3)
@@ -128,7 +133,7 @@ def export_section(scenario, results, map_fig, colours, view, tr) -> None:
         _data_export(c2, "JSON", tr("Trajectories (JSON)"), lambda progress=None: trace_json(scenario, results, progress),
                      "descent-lab-trajectories.json", "application/json", rows, key, tr,
                      tr("The scenario and every recorded quantity per step, as cli.py trace prints it."))
-        c3.download_button(tr("Animated map (HTML)"), data=lambda: ex.html_bytes(map_fig, title, text, lang),
+        c3.download_button(tr("Animated map (HTML)"), data=lambda: ex.html_bytes(map_figure(), title, text, lang),
                            file_name="descent-lab.html", mime="text/html", on_click="ignore", width="stretch",
                            help=tr("A standalone page with the player: it plays offline, e.g. from a USB stick."))
         longest = max(max(r.steps_taken for r in results), max(len(r.points) - 1 for r in results))

@@ -76,16 +76,59 @@ def _setting(study: str, name: str, convert=lambda v: v):
     return write
 
 
-def _run_choice(name: str, study, scenario, run_ids, tr, col):
-    """Which run's settings a study uses, by the run's id (labels are only how it is shown)."""
-    labels = {rid: f"{k + 1}: {r.label or r.optimizer}" for k, (rid, r) in enumerate(zip(run_ids, scenario.runs))}
-    choice(col.selectbox, f"{name}.run", run_ids, study.run, lambda p, v: setattr(getattr(p, name), "run", v),
-           fmt=labels.get, label=tr("Settings of run"))
+def _run_index(study, run_ids) -> int:
+    """Which run's settings a study uses: the run with the study's run id, else the first."""
     return run_ids.index(study.run) if study.run in run_ids else 0
 
 
-def fate_section(scenario, run_ids, surface, tr) -> dict | None:
-    """Returns the map settings when a map is shown (they go into the share link)."""
+def _run_choice(name: str, study, scenario, run_ids, tr, col):
+    """The selectbox of the run whose settings a study uses, by the run's id (labels are only how
+    it is shown); returns that run's index."""
+    labels = {rid: f"{k + 1}: {r.label or r.optimizer}" for k, (rid, r) in enumerate(zip(run_ids, scenario.runs))}
+    choice(col.selectbox, f"{name}.run", run_ids, study.run, lambda p, v: setattr(getattr(p, name), "run", v),
+           fmt=labels.get, label=tr("Settings of run"))
+    return _run_index(study, run_ids)
+
+
+def _fate_key(scenario, run: int, fate) -> tuple[dict, str]:
+    """The fate map's settings (as the share link holds them) and its cache key. The map depends on
+    the surface, that run's settings and the map's own: not on the start or the other runs, so a
+    click on a cell (which moves the start) keeps the map on screen."""
+    settings = {"run": run, "cells": int(fate.settings["cells"]), "steps": int(fate.settings["steps"])}
+    return settings, _study_key(scenario, run, "map", dict(settings, run=0), start=list(scenario.surface_obj.default_start))
+
+
+def _sweep_key(scenario, run: int, sweep) -> tuple[dict, str] | None:
+    """The sweep's settings (as the share link holds them) and its cache key; None when the run's
+    optimizer has no second parameter; ValidationError when the settings are refused. The sweep
+    depends on the surface, the start, that run and its own settings (not on the other runs)."""
+    names = sweep_params(scenario.runs[run].optimizer)
+    if not names:
+        return None
+    param = sweep.settings.get("param") if sweep.settings.get("param") in names else names[0]
+    settings = {"run": run, "param": param, "lr": list(sweep.settings["lr"]), "values": list(sweep.settings["values"]),
+                "steps": int(min(scenario.steps, MAX_MAP_STEPS))}
+    return settings, _study_key(scenario, run, "sweep", dict(settings, run=0), start=list(scenario.start))
+
+
+def on_screen(scenario, run_ids) -> dict:
+    """The fate map and sweep the page holds (computed for these settings, or to be computed from a
+    link), whether or not their tab is open: the share link keeps them."""
+    p = page()
+    out = {}
+    settings, key = _fate_key(scenario, _run_index(p.fate, run_ids), p.fate)
+    if p.fate.shown == key or "map" in p.auto_study:
+        out["map"] = settings
+    try:
+        found = _sweep_key(scenario, _run_index(p.sweep, run_ids), p.sweep)
+    except ValidationError:
+        found = None
+    if found and (p.sweep.shown == found[1] or "sweep" in p.auto_study):
+        out["sweep"] = found[0]
+    return out
+
+
+def fate_section(scenario, run_ids, surface, tr) -> None:
     p = page()
     fate = p.fate
     c = st.columns([2, 1, 1, 1])
@@ -99,17 +142,14 @@ def fate_section(scenario, run_ids, surface, tr) -> dict | None:
            horizontal=True, fmt=lambda v: tr("where it ends") if v == "fate" else tr("steps needed"))
     if not surface.minima:
         st.caption(tr("This surface lists no minimum inside its window: every start is 'still moving' or 'diverged'."))
-    cells, steps = int(fate.settings["cells"]), int(fate.settings["steps"])
-    settings = {"run": run, "cells": cells, "steps": steps}
-    # The map depends on the surface, that run's settings and the map's own: not on the start or
-    # the other runs, so a click on a cell (which moves the start) keeps the map on screen.
-    key = _study_key(scenario, run, "map", dict(settings, run=0), start=list(surface.default_start))
+    cells = int(fate.settings["cells"])
+    _, key = _fate_key(scenario, run, fate)
     if st.button(tr("Compute the fate map"), key="fate_go", type="primary") or _auto(p, "map"):
         fate.shown = key
     if fate.shown != key:
         if fate.shown:
             st.caption(tr("The settings changed: press the button to compute the map again."))
-        return None
+        return
     bar, progress = _bar(tr, tr("Running {n} starts…", n=f"{cells ** 2:,}"))
     fm, minima, full = _fate(key, progress)
     bar.empty()
@@ -124,7 +164,6 @@ def fate_section(scenario, run_ids, surface, tr) -> dict | None:
                          "there; {diverged} diverged, {moving} still moving. Click a cell to start the page's runs there.",
                   n=f"{len(fm.outcome.fate):,}", steps=f"{full['steps']:,}", run=run + 1,
                   tol=sig(full["tolerance"], 3), diverged=f"{counts[tr('diverged')]:,}", moving=f"{counts[tr('still moving')]:,}"))
-    return settings
 
 
 def _auto(p, name: str) -> bool:
@@ -148,7 +187,7 @@ def _axis(i: int, j: int, integer: bool = False):
     return write
 
 
-def sweep_section(scenario, run_ids, tr) -> dict | None:
+def sweep_section(scenario, run_ids, tr) -> None:
     p = page()
     sweep = p.sweep
     c = st.columns([2, 1, 1])
@@ -157,7 +196,7 @@ def sweep_section(scenario, run_ids, tr) -> dict | None:
     names = sweep_params(spec.optimizer)
     if not names:
         st.caption(tr("{optimizer} has no second parameter to sweep.", optimizer=spec.optimizer))
-        return None
+        return
     if sweep.settings.get("param") not in names:
         _set_param(p, names[0])
     param = sweep.settings["param"]
@@ -175,17 +214,15 @@ def sweep_section(scenario, run_ids, tr) -> dict | None:
           min_value=-1e6, max_value=1e6, format=NUMBER)
     bound(d[5].number_input, "sweep.v2", int(values[2]), _axis(1, 2, True), label=tr("{name} values", name=param),
           min_value=1, max_value=MAX_SWEEP)
-    settings = {"run": run, "param": param, "lr": list(lr), "values": list(values),
-                "steps": int(min(scenario.steps, MAX_MAP_STEPS))}
-    try:  # the sweep depends on the surface, the start, that run and its own settings (not on the other runs)
-        key = _study_key(scenario, run, "sweep", dict(settings, run=0), start=list(scenario.start))
-    except ValidationError as e:
+    try:
+        _, key = _sweep_key(scenario, run, sweep)
+    except ValidationError as e:  # the settings as typed are refused: say why
         st.error(md(e.in_language(tr)))
-        return None
+        return
     if st.button(tr("Compute the sweep"), key="sweep_go", type="primary") or _auto(p, "sweep"):
         sweep.shown = key
     if sweep.shown != key:
-        return None
+        return
     bar, progress = _bar(tr, tr("Running {n} runs…", n=f"{int(lr[2]) * int(values[2]):,}"))
     sw, full = _sweep(key, progress)
     bar.empty()
@@ -199,4 +236,3 @@ def sweep_section(scenario, run_ids, tr) -> dict | None:
     st.caption(tr.plural(full["steps"], "{n} runs of 1 step from the page's start; click a cell to add that run to the page.",
                          "{n} runs of {steps} steps from the page's start; click a cell to add that run to the page.",
                   n=f"{len(sw.outcome.fate):,}", steps=f"{full['steps']:,}"))
-    return settings
