@@ -123,9 +123,17 @@ rm -rf "$app_static" && mkdir -p "$app_static/app/static" && cp -R static/. "$ap
 find "$app_static" -type f -name '*.js' -print0 |
     xargs -0 -n 1 sh -c 'gzip -9 -k -f "$1"; command -v brotli >/dev/null && brotli -q 11 -k -f "$1"; true' sh
 
+# Each replica's sticky cookie, as Caddy's lb_policy cookie computes it, so that a new browser can
+# be sent to the least busy replica with that cookie (deploy/new-browsers.caddy).
+for u in "${upstreams[@]}"; do
+    printf '%s %s\n' "$u" "$(python3 -c 'import hashlib, hmac, sys; print(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha256).hexdigest())' "$COOKIE_SECRET" "$u")"
+done >"$run_dir/replica-cookies"
+
 # Caddy keeps its state (autosave, certificates: none here) under the run folder, not in ~.
 XDG_CONFIG_HOME="$run_dir" XDG_DATA_HOME="$run_dir" PORT="$port" BIND="$bind" UPSTREAMS="${upstreams[*]}" \
-    STATIC_ROOT="$static" APP_STATIC_ROOT="$app_static" LB_COOKIE_SECRET="$COOKIE_SECRET" caddy run --config deploy/Caddyfile --adapter caddyfile >>"$run_dir/caddy.log" 2>&1 &
+    STATIC_ROOT="$static" APP_STATIC_ROOT="$app_static" LB_COOKIE_SECRET="$COOKIE_SECRET" \
+    NEW_BROWSERS="$PWD/deploy/new-browsers.caddy" REPLICA_COOKIES="$run_dir/replica-cookies" \
+    caddy run --config deploy/Caddyfile --adapter caddyfile >>"$run_dir/caddy.log" 2>&1 &
 children+=($!)
 echo "$!" >"$run_dir/caddy.pid"
 host="$bind"; [ "$host" = 0.0.0.0 ] && host=127.0.0.1
