@@ -179,7 +179,7 @@ def report(out: dict, title: str) -> None:
     base = out["memory"][1][1] if len(out["memory"]) > 1 else out["memory"][0][1]
     print("server memory (VmRSS): " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in out["memory"]))
     if any(len(split) > 1 for split in out["splits"]):
-        print("sessions per replica in each round (the proxy gives a new browser a random replica): "
+        print("sessions per replica in each round (the proxy gives a new browser the least busy replica): "
               + ", ".join(" + ".join(map(str, split)) for split in out["splits"]))
     if len(out["memory_per_replica"][0][1]) > 1:
         print("memory per replica (VmRSS): " + ", ".join(f"{name} " + " + ".join(f"{mb:.0f}" for mb in mbs) + " MB"
