@@ -23,6 +23,8 @@ import numpy as np
 
 from optimizers import OPTIMIZERS, SCHEDULES
 from optimizers.jit import jit
+from surfaces import Objective
+from surfaces.curvature import curvature_and_sharpness
 
 NEAR_EDGE = 0.8  # stability from here to 1: "near the edge" on the map
 
@@ -58,16 +60,11 @@ def effective_sharpness(H: np.ndarray, effective_lr: np.ndarray) -> np.ndarray:
 
 @jit
 def _lens(H, e, shift, curvature, sharp):
-    """curvature[i] = the eigenvalues of H[i]; sharp[i] = λ_max(diag(e[i])·(H[i] + shift·I)), the
-    largest eigenvalue of the symmetric diag(√e)·(H + shift·I)·diag(√e), which has the same ones.
-    One compiled pass: a third of the time of NumPy on arrays, next to a run of 100,000 steps."""
+    """curvature[i] = the eigenvalues of H[i]; sharp[i] = λ_max(diag(e[i])·(H[i] + shift·I)): the
+    lens's pass over given Hessians (a typed formula's exact ones; a built-in surface's are taken
+    inside surfaces/compiled.py's lens_into, with the same arithmetic)."""
     for i in range(H.shape[0]):
-        a, b, c = H[i, 0, 0], H[i, 0, 1], H[i, 1, 1]
-        mean, r = (a + c) / 2, np.hypot((a - c) / 2, b)
-        curvature[i, 0], curvature[i, 1] = mean - r, mean + r
-        e0, e1 = max(e[i, 0], 0.0), max(e[i, 1], 0.0)
-        a, c, b = e0 * (a + shift), e1 * (c + shift), np.sqrt(e0 * e1) * b
-        sharp[i] = (a + c) / 2 + np.hypot((a - c) / 2, b)
+        curvature[i, 0], curvature[i, 1], sharp[i] = curvature_and_sharpness(H[i, 0, 0], H[i, 0, 1], H[i, 1, 1], e[i, 0], e[i, 1], shift)
 
 
 def cycled_values(spec, steps: int) -> np.ndarray | None:
@@ -80,12 +77,16 @@ def cycled_values(spec, steps: int) -> np.ndarray | None:
 def stability_of(surface, result) -> Stability:
     """The lens for one run (a RunResult with its full records)."""
     n = result.steps_taken
-    H = surface.hessian(result.points[:n])
     cls = OPTIMIZERS[result.spec.optimizer]
     settings = result.spec.params
+    points, e, shift = result.points[:n], result.effective_lr[:n], cls.hessian_shift(settings)
     curvature, sharp = np.empty((n, 2)), np.empty(n)
+    fused = None if surface.second_derivatives is not None else Objective.compiled(surface.value_and_grad, "lens")
     with np.errstate(all="ignore"):
-        _lens(H, np.ascontiguousarray(result.effective_lr[:n]), cls.hessian_shift(settings), curvature, sharp)
+        if fused is not None:  # a built-in surface, compiled: its Hessians taken on the spot
+            fused(points, e, shift, curvature, sharp)
+        else:
+            _lens(surface.hessian(points), np.ascontiguousarray(e), shift, curvature, sharp)
         cycled = cycled_values(result.spec, n)
         threshold = cls.thresholds(settings, n, cycled)
         ratio = None if threshold is None else sharp / threshold

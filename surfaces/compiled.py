@@ -17,6 +17,7 @@ import numba
 import numpy as np
 
 from . import lecture, standard
+from .curvature import curvature_and_sharpness
 
 jit = numba.njit(cache=True, nogil=True)
 
@@ -34,9 +35,10 @@ KIND = {fn: i for i, fn in enumerate(FUNCTIONS)}
  _f10, _f11, _f12, _f13, _f14, _f15, _f16, _f17, _f18, _f19) = (jit(fn) for fn in FUNCTIONS)
 
 
-@jit
+@numba.njit(cache=True, nogil=True, inline="always")
 def _point(kind, x, y):
-    # A chain of branches (numba has no table of functions that it can cache).
+    # A chain of branches (numba has no table of functions that it can cache), inlined into its
+    # callers: called, it made the Hessian (four of these per point) three times as slow.
     if kind < 10:
         if kind == 0:
             return _f0(x, y)
@@ -108,6 +110,19 @@ def hessian_into(kind, theta, H):
         H[i, 1, 0] = H[i, 0, 1]
 
 
+@jit
+def lens_into(kind, theta, e, shift, curvature, sharp):
+    """The stability lens's pass over a run (experiments/stability.py): at every point (rows of
+    theta) the Hessian (hessian_at), its eigenvalues into curvature (R, 2) and the effective
+    sharpness λ_max(diag(e)·(H + shift·I)) into sharp (R,), e (R, 2) the effective learning rates.
+    Fused, because writing the Hessians out and reading them back cost as much as computing them;
+    theta and e are read where the engine records them (strided views of its step-major arrays:
+    copying them would cost a third of this pass)."""
+    for i in range(theta.shape[0]):
+        hxx, hxy, hyy = hessian_at(kind, theta[i, 0], theta[i, 1])
+        curvature[i, 0], curvature[i, 1], sharp[i] = curvature_and_sharpness(hxx, hxy, hyy, e[i, 0], e[i, 1], shift)
+
+
 # The same function with one declared signature: a numba function value that a compiled step
 # loop receives as an argument (optimizers/loop.py), compiled once for this type and cached.
 POINT = numba.types.UniTuple(numba.types.float64, 3)(numba.types.int64, numba.types.float64, numba.types.float64)
@@ -126,6 +141,12 @@ def hessian_for(value_and_grad):
     return None if kind is None else partial(hessian_into, kind)
 
 
+def lens_for(value_and_grad):
+    """lens_into bound to this surface's kind, or None for a formula that is not built in."""
+    kind = KIND.get(value_and_grad)
+    return None if kind is None else partial(lens_into, kind)
+
+
 def into_for(value_and_grad):
     """objective_into bound to this surface's kind, or None for a formula that is not built in."""
     kind = KIND.get(value_and_grad)
@@ -137,3 +158,5 @@ def compile_all() -> None:
     """Compile (or load from numba's cache) the objectives now: see optimizers.groups.compile_all."""
     objective_into(0, np.zeros((1, 2)), np.zeros(1), np.zeros((1, 2)))
     hessian_into(0, np.zeros((1, 2)), np.zeros((1, 2, 2)))
+    for records in (np.zeros((1, 2)), np.zeros((1, 3, 2))[:, 0]):  # one run's records, and several's (strided)
+        lens_into(0, records, records, 0.0, np.zeros((1, 2)), np.zeros(1))
