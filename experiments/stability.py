@@ -74,24 +74,47 @@ def cycled_values(spec, steps: int) -> np.ndarray | None:
     return SCHEDULES[spec.schedule](spec.schedule_params, steps).momenta(steps)
 
 
+HUGE_PAGE = 1 << 21  # bytes: a transparent huge page (Linux, x86-64)
+HUGE_PAGE_ARRAYS = 1 << 22  # bytes: NumPy asks the kernel for huge pages (madvise) from here on
+
+
+def _new_block(size: int) -> np.ndarray:
+    """np.empty(size) of floats, starting on a huge-page boundary when it is large enough to be
+    given huge pages: only whole aligned 2 MB pages are, and the lens's arrays are written once,
+    just after they are made, so their cost is mostly page faults (one per 4 kB page otherwise:
+    ~0.5 ms per MB on the server's virtual machine, as much as the pass that fills them)."""
+    if size * 8 < HUGE_PAGE_ARRAYS:
+        return np.empty(size)
+    raw = np.empty(size + HUGE_PAGE // 8)  # the part before the boundary is never touched
+    start = (-raw.ctypes.data % HUGE_PAGE) // 8
+    return raw[start : start + size]
+
+
 def stability_of(surface, result) -> Stability:
-    """The lens for one run (a RunResult with its full records)."""
+    """The lens for one run (a RunResult with its full records). Its arrays are views into one
+    block (_new_block): 4.8 MB for 100,000 steps, where five separate arrays would get no huge
+    pages."""
     n = result.steps_taken
     cls = OPTIMIZERS[result.spec.optimizer]
     settings = result.spec.params
     points, e, shift = result.points[:n], result.effective_lr[:n], cls.hessian_shift(settings)
-    curvature, sharp = np.empty((n, 2)), np.empty(n)
+    cycled = cycled_values(result.spec, n)
+    threshold = cls.thresholds(settings, n, cycled)
+    block = _new_block((3 if threshold is None else 6) * n)
+    curvature, sharp = block[: 2 * n].reshape(n, 2), block[2 * n : 3 * n]
     fused = None if surface.second_derivatives is not None else Objective.compiled(surface.value_and_grad, "lens")
     with np.errstate(all="ignore"):
         if fused is not None:  # a built-in surface, compiled: its Hessians taken on the spot
             fused(points, e, shift, curvature, sharp)
         else:
             _lens(surface.hessian(points), np.ascontiguousarray(e), shift, curvature, sharp)
-        cycled = cycled_values(result.spec, n)
-        threshold = cls.thresholds(settings, n, cycled)
-        ratio = None if threshold is None else sharp / threshold
-        growth = cls.growth(settings, sharp, n, cycled)
-    return Stability(curvature, sharp, threshold, ratio, growth, cls.no_threshold)
+        if threshold is None:
+            return Stability(curvature, sharp, None, None, None, cls.no_threshold)
+        per_step = block[3 * n :].reshape(3, n)
+        per_step[0] = threshold
+        np.divide(sharp, per_step[0], out=per_step[1])
+        cls.growth(settings, sharp, n, cycled, out=per_step[2])
+    return Stability(curvature, sharp, *per_step, cls.no_threshold)
 
 
 def top_direction(H: np.ndarray, effective_lr, shift: float = 0.0) -> np.ndarray:

@@ -23,6 +23,7 @@ that one compiled loop steps any mix of rules.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -47,13 +48,33 @@ class Iteration:
         with np.errstate(divide="ignore"):
             return np.divide(1 + np.asarray(self.t0) + self.d0, np.asarray(self.t1) + self.d1)
 
-    def radius(self, S):
-        """max |z| over the roots of z² − trace·z + det."""
-        trace, det = self.t0 - self.t1 * S, self.d0 - self.d1 * S
+    def radius(self, S, out=None):
+        """max |z| over the roots of z² − trace·z + det, at each S (an array, its coefficients
+        numbers or arrays of S's size), into out (contiguous, S's shape) or a new array. One
+        compiled pass: the same arithmetic on NumPy arrays makes a dozen temporaries of S's size,
+        which cost as much as the stability lens's own pass over a run (experiments/stability.py)."""
+        S = np.asarray(S, dtype=float)
+        out = np.empty(S.shape) if out is None else out
+        coefficients = (np.asarray(c, dtype=float).reshape(-1) for c in (self.t0, self.t1, self.d0, self.d1))
+        _radius_into(*coefficients, np.ascontiguousarray(S).reshape(-1), out.reshape(-1))
+        return out
+
+
+@jit
+def _radius_into(t0, t1, d0, d1, S, out):
+    """out[i] = max |z| over the roots of z² − trace·z + det, trace = t0 − t1·S[i], det = d0 − d1·S[i]
+    (each coefficient one number, or one per S[i]): |trace/2| + √disc for real roots (disc =
+    trace²/4 − det ≥ 0), else √|det|. NaN stays NaN."""
+    for i in range(S.shape[0]):
+        trace = t0[min(i, len(t0) - 1)] - t1[min(i, len(t1) - 1)] * S[i]
+        det = d0[min(i, len(d0) - 1)] - d1[min(i, len(d1) - 1)] * S[i]
         disc = trace * trace / 4 - det
-        with np.errstate(invalid="ignore"):
-            real = np.maximum(np.abs(trace / 2 + np.sqrt(np.maximum(disc, 0))), np.abs(trace / 2 - np.sqrt(np.maximum(disc, 0))))
-            return np.where(disc >= 0, real, np.sqrt(np.abs(det)))
+        if disc >= 0:
+            root = math.sqrt(disc)
+            up, down = abs(trace / 2 + root), abs(trace / 2 - root)
+            out[i] = up if up >= down or math.isnan(up) else down  # NumPy's maximum: NaN wins
+        else:
+            out[i] = math.sqrt(abs(det))
 
 
 class Optimizer:
@@ -144,11 +165,12 @@ class Optimizer:
         return None if it is None else np.broadcast_to(it.threshold(), (steps,)).astype(float)
 
     @classmethod
-    def growth(cls, settings: dict, sharpness: np.ndarray, steps: int, cycled=None) -> np.ndarray | None:
+    def growth(cls, settings: dict, sharpness: np.ndarray, steps: int, cycled=None, out=None) -> np.ndarray | None:
         """How much the error along the top direction is multiplied per step at S_t = sharpness:
-        the spectral radius of the rule's iteration (> 1: it grows). None: no linear iteration."""
+        the spectral radius of the rule's iteration (> 1: it grows), into out (contiguous, of
+        sharpness's shape) or a new array. None: no linear iteration."""
         it = cls.iteration(settings, steps, cycled)
-        return None if it is None else it.radius(np.asarray(sharpness, dtype=float))
+        return None if it is None else it.radius(sharpness, out)
 
     @classmethod
     def hessian_shift(cls, settings: dict) -> float:
