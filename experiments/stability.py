@@ -98,9 +98,10 @@ def stability_of(surface, result) -> Stability:
     cls = OPTIMIZERS[result.spec.optimizer]
     settings = result.spec.params
     points, e, shift = result.points[:n], result.effective_lr[:n], cls.hessian_shift(settings)
-    cycled = cycled_values(result.spec, n)
-    threshold = cls.thresholds(settings, n, cycled)
-    block = _new_block((3 if threshold is None else 6) * n)
+    # the rule's linear iteration, once for both its threshold and its growth (Optimizer.thresholds
+    # and Optimizer.growth), written straight into the block
+    iteration = cls.iteration(settings, n, cycled_values(result.spec, n))
+    block = _new_block((3 if iteration is None else 6) * n)
     curvature, sharp = block[: 2 * n].reshape(n, 2), block[2 * n : 3 * n]
     fused = None if surface.second_derivatives is not None else Objective.compiled(surface.value_and_grad, "lens")
     with np.errstate(all="ignore"):
@@ -108,13 +109,13 @@ def stability_of(surface, result) -> Stability:
             fused(points, e, shift, curvature, sharp)
         else:
             _lens(surface.hessian(points), np.ascontiguousarray(e), shift, curvature, sharp)
-        if threshold is None:
+        if iteration is None:
             return Stability(curvature, sharp, None, None, None, cls.no_threshold)
-        per_step = block[3 * n :].reshape(3, n)
-        per_step[0] = threshold
-        np.divide(sharp, per_step[0], out=per_step[1])
-        cls.growth(settings, sharp, n, cycled, out=per_step[2])
-    return Stability(curvature, sharp, *per_step, cls.no_threshold)
+        threshold, ratio, growth = block[3 * n :].reshape(3, n)
+        threshold[:] = iteration.threshold()
+        np.divide(sharp, threshold, out=ratio)
+        iteration.radius(sharp, out=growth)
+    return Stability(curvature, sharp, threshold, ratio, growth, cls.no_threshold)
 
 
 def top_direction(H: np.ndarray, effective_lr, shift: float = 0.0) -> np.ndarray:

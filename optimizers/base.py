@@ -61,20 +61,29 @@ class Iteration:
 
 
 @jit
-def _radius_into(t0, t1, d0, d1, S, out):
-    """out[i] = max |z| over the roots of z² − trace·z + det, trace = t0 − t1·S[i], det = d0 − d1·S[i]
-    (each coefficient one number, or one per S[i]): |trace/2| + √disc for real roots (disc =
+def _spectral_radius(trace, det):
+    """max |z| over the roots of z² − trace·z + det: |trace/2| + √disc for real roots (disc =
     trace²/4 − det ≥ 0), else √|det|. NaN stays NaN."""
-    for i in range(S.shape[0]):
-        trace = t0[min(i, len(t0) - 1)] - t1[min(i, len(t1) - 1)] * S[i]
-        det = d0[min(i, len(d0) - 1)] - d1[min(i, len(d1) - 1)] * S[i]
-        disc = trace * trace / 4 - det
-        if disc >= 0:
-            root = math.sqrt(disc)
-            up, down = abs(trace / 2 + root), abs(trace / 2 - root)
-            out[i] = up if up >= down or math.isnan(up) else down  # NumPy's maximum: NaN wins
-        else:
-            out[i] = math.sqrt(abs(det))
+    disc = trace * trace / 4 - det
+    if disc >= 0:
+        root = math.sqrt(disc)
+        up, down = abs(trace / 2 + root), abs(trace / 2 - root)
+        return up if up >= down or math.isnan(up) else down  # NumPy's maximum: NaN wins
+    return math.sqrt(abs(det))
+
+
+@jit
+def _radius_into(t0, t1, d0, d1, S, out):
+    """out[i] = the spectral radius at trace = t0 − t1·S[i], det = d0 − d1·S[i], each coefficient
+    one number (an array of one) or one per S[i]."""
+    if len(t0) == len(t1) == len(d0) == len(d1) == 1:  # numbers (most rules): half the time
+        a, b, c, d = t0[0], t1[0], d0[0], d1[0]
+        for i in range(S.shape[0]):
+            out[i] = _spectral_radius(a - b * S[i], c - d * S[i])
+    else:
+        for i in range(S.shape[0]):
+            out[i] = _spectral_radius(t0[min(i, len(t0) - 1)] - t1[min(i, len(t1) - 1)] * S[i],
+                                      d0[min(i, len(d0) - 1)] - d1[min(i, len(d1) - 1)] * S[i])
 
 
 class Optimizer:
@@ -165,12 +174,11 @@ class Optimizer:
         return None if it is None else np.broadcast_to(it.threshold(), (steps,)).astype(float)
 
     @classmethod
-    def growth(cls, settings: dict, sharpness: np.ndarray, steps: int, cycled=None, out=None) -> np.ndarray | None:
+    def growth(cls, settings: dict, sharpness: np.ndarray, steps: int, cycled=None) -> np.ndarray | None:
         """How much the error along the top direction is multiplied per step at S_t = sharpness:
-        the spectral radius of the rule's iteration (> 1: it grows), into out (contiguous, of
-        sharpness's shape) or a new array. None: no linear iteration."""
+        the spectral radius of the rule's iteration (> 1: it grows). None: no linear iteration."""
         it = cls.iteration(settings, steps, cycled)
-        return None if it is None else it.radius(sharpness, out)
+        return None if it is None else it.radius(sharpness)
 
     @classmethod
     def hessian_shift(cls, settings: dict) -> float:

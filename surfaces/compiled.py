@@ -93,13 +93,17 @@ def objective_into(kind, theta, f, g):
 @jit
 def hessian_at(kind, x, y):
     """(∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y²) at one point: central differences of the gradient with the
-    step 1e-5·max(1, |θ_i|), symmetrised, as Surface.hessian computes them (surfaces/base.py)."""
+    step 1e-5·max(1, |θ_i|), symmetrised, as Surface.hessian computes them (surfaces/base.py).
+    Multiplied by 1/(2h) rather than divided by 2h (the same to an ulp or two): two divisions
+    instead of four take a tenth off the stability lens's pass (lens_into), bound by them and
+    its square roots."""
     hx, hy = 1e-5 * max(1.0, abs(x)), 1e-5 * max(1.0, abs(y))
+    over_x, over_y = 1 / (2 * hx), 1 / (2 * hy)
     _, ax, ay = _point(kind, x + hx, y)
     _, bx, by = _point(kind, x - hx, y)
     _, cx, cy = _point(kind, x, y + hy)
     _, dx, dy = _point(kind, x, y - hy)
-    return (ax - bx) / (2 * hx), ((ay - by) / (2 * hx) + (cx - dx) / (2 * hy)) / 2, (cy - dy) / (2 * hy)
+    return (ax - bx) * over_x, ((ay - by) * over_x + (cx - dx) * over_y) / 2, (cy - dy) * over_y
 
 
 @jit
