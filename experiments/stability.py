@@ -49,7 +49,7 @@ def eigenvalues(H: np.ndarray) -> np.ndarray:
 
 
 def effective_sharpness(H: np.ndarray, effective_lr: np.ndarray) -> np.ndarray:
-    """λ_max(diag(e)·H) for e ≥ 0, of matrices (..., 2, 2): the pass stability_of makes (_lens)."""
+    """λ_max(diag(e)·H) for e ≥ 0, of matrices (..., 2, 2): stability_of's arithmetic (_lens)."""
     H = np.asarray(H, dtype=float)
     flat_H = np.ascontiguousarray(H.reshape(-1, 2, 2))
     e = np.ascontiguousarray(np.broadcast_to(np.asarray(effective_lr, dtype=float), H.shape[:-1]).reshape(-1, 2))

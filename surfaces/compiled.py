@@ -4,7 +4,8 @@ Why: a NumPy objective costs ~10 µs per step whatever the number of runs (a doz
 of ~0.7 µs each on a handful of numbers); compiled, the loss and gradient of 8 points take well
 under 1 µs. The formulas are the very functions of standard.py and lecture.py, compiled for one
 point at a time (they are plain arithmetic, written so that arrays and single points both work). All of them sit behind one cached entry point, `objective_into(kind, …)`, so that
-numba compiles it once per machine (its cache: __pycache__ next to this file). tests/
+numba compiles it once per machine (its cache: __pycache__ next to this file); the stability lens's
+pass, `lens_into(kind, …)`, takes each Hessian from the same formulas. tests/
 test_kernels.py checks every surface against its NumPy form.
 
 Typed formulas (surfaces/custom.py) are not compiled: they keep their NumPy objective.
@@ -162,5 +163,5 @@ def compile_all() -> None:
     """Compile (or load from numba's cache) the objectives now: see optimizers.groups.compile_all."""
     objective_into(0, np.zeros((1, 2)), np.zeros(1), np.zeros((1, 2)))
     hessian_into(0, np.zeros((1, 2)), np.zeros((1, 2, 2)))
-    for records in (np.zeros((1, 2)), np.zeros((1, 3, 2))[:, 0]):  # one run's records, and several's (strided)
-        lens_into(0, records, records, 0.0, np.zeros((1, 2)), np.zeros(1))
+    for records in (np.zeros((2, 2)), np.zeros((2, 3, 2))[:, 0]):  # one run's records, and several's (strided)
+        lens_into(0, records, records, 0.0, np.zeros((2, 2)), np.zeros(2))
