@@ -80,9 +80,10 @@ HUGE_PAGE_ARRAYS = 1 << 22  # bytes: NumPy asks the kernel for huge pages (madvi
 
 def _new_block(size: int) -> np.ndarray:
     """np.empty(size) of floats, starting on a huge-page boundary when it is large enough to be
-    given huge pages: only whole aligned 2 MB pages are, and the lens's arrays are written once,
-    just after they are made, so their cost is mostly page faults (one per 4 kB page otherwise:
-    ~0.5 ms per MB on the server's virtual machine, as much as the pass that fills them)."""
+    given huge pages: only whole aligned 2 MB pages are. The lens's arrays are written once, just
+    after they are made, so new memory is much of their cost: a page fault per 4 kB page costs
+    0.3–0.5 ms per MB on a virtual machine. Measured there, the lenses of 8 runs × 100,000 steps:
+    31 ms in a block anywhere, 24 ms in one aligned (and 35 ms in separate arrays)."""
     if size * 8 < HUGE_PAGE_ARRAYS:
         return np.empty(size)
     raw = np.empty(size + HUGE_PAGE // 8)  # the part before the boundary is never touched
