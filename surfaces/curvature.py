@@ -3,8 +3,8 @@
 Written once, one point at a time, so that both of its passes compile the same lines: the fused
 pass over a run's points in surfaces/compiled.py (the Hessian of a built-in surface taken on the
 spot, no (n, 2, 2) array written and read back) and experiments/stability.py's pass over given
-Hessians (typed formulas, which have exact second derivatives): numba compiles these functions
-into each pass that calls them. Without numba they run as they are.
+Hessians (typed formulas' exact ones, or Surface.hessian's where nothing is compiled): numba
+compiles these functions into each pass that calls them. Without numba they run as they are.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ SQUARES_UNSAFE_BELOW = 1e-300  # x² + y² this small may have lost digits to un
 
 
 @compilable
-def radius(x, y):
+def hypotenuse(x, y):
     """√(x² + y²). hypot (scaled, slow in compiled code) only where the plain sum of squares can
     be wrong: overflowed (near divergence), underflowed, or NaN; there hypot's own rules hold
     (NaN stays NaN, hypot(±∞, NaN) = ∞)."""
@@ -35,7 +35,7 @@ def curvature_and_sharpness(hxx, hxy, hyy, e0, e1, shift):
     """(λ_min, λ_max) of the symmetric H = [[hxx, hxy], [hxy, hyy]], and λ_max(diag(e)·(H + shift·I))
     for e = (e0, e1), a negative e counting as 0: the largest eigenvalue of the symmetric
     diag(√e)·(H + shift·I)·diag(√e), which has the same ones."""
-    mean, r = (hxx + hyy) / 2, radius((hxx - hyy) / 2, hxy)
+    mean, r = (hxx + hyy) / 2, hypotenuse((hxx - hyy) / 2, hxy)
     e0, e1 = max(e0, 0.0), max(e1, 0.0)
     a, c, b = e0 * (hxx + shift), e1 * (hyy + shift), math.sqrt(e0 * e1) * hxy
-    return mean - r, mean + r, (a + c) / 2 + radius((a - c) / 2, b)
+    return mean - r, mean + r, (a + c) / 2 + hypotenuse((a - c) / 2, b)
