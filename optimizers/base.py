@@ -23,6 +23,7 @@ that one compiled loop steps any mix of rules.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -47,13 +48,42 @@ class Iteration:
         with np.errstate(divide="ignore"):
             return np.divide(1 + np.asarray(self.t0) + self.d0, np.asarray(self.t1) + self.d1)
 
-    def radius(self, S):
-        """max |z| over the roots of z² − trace·z + det."""
-        trace, det = self.t0 - self.t1 * S, self.d0 - self.d1 * S
-        disc = trace * trace / 4 - det
-        with np.errstate(invalid="ignore"):
-            real = np.maximum(np.abs(trace / 2 + np.sqrt(np.maximum(disc, 0))), np.abs(trace / 2 - np.sqrt(np.maximum(disc, 0))))
-            return np.where(disc >= 0, real, np.sqrt(np.abs(det)))
+    def radius(self, S, out=None):
+        """max |z| over the roots of z² − trace·z + det, at each S (an array, its coefficients
+        numbers or arrays of S's size), into out (contiguous, S's shape) or a new array. One
+        compiled pass: the same arithmetic on NumPy arrays makes a dozen temporaries of S's size,
+        which cost as much as the stability lens's own pass over a run (experiments/stability.py)."""
+        S = np.asarray(S, dtype=float)
+        out = np.empty(S.shape) if out is None else out
+        coefficients = (np.asarray(c, dtype=float).reshape(-1) for c in (self.t0, self.t1, self.d0, self.d1))
+        _radius_into(*coefficients, np.ascontiguousarray(S).reshape(-1), out.reshape(-1))
+        return out
+
+
+@jit
+def _spectral_radius(trace, det):
+    """max |z| over the roots of z² − trace·z + det: |trace/2| + √disc for real roots (disc =
+    trace²/4 − det ≥ 0), else √|det|. NaN stays NaN."""
+    disc = trace * trace / 4 - det
+    if disc >= 0:
+        root = math.sqrt(disc)
+        up, down = abs(trace / 2 + root), abs(trace / 2 - root)
+        return up if up >= down or math.isnan(up) else down  # NumPy's maximum: NaN wins
+    return math.sqrt(abs(det))
+
+
+@jit
+def _radius_into(t0, t1, d0, d1, S, out):
+    """out[i] = the spectral radius at trace = t0 − t1·S[i], det = d0 − d1·S[i], each coefficient
+    one number (an array of one) or one per S[i]."""
+    if len(t0) == len(t1) == len(d0) == len(d1) == 1:  # numbers (most rules): half the time
+        a, b, c, d = t0[0], t1[0], d0[0], d1[0]
+        for i in range(S.shape[0]):
+            out[i] = _spectral_radius(a - b * S[i], c - d * S[i])
+    else:
+        for i in range(S.shape[0]):
+            out[i] = _spectral_radius(t0[min(i, len(t0) - 1)] - t1[min(i, len(t1) - 1)] * S[i],
+                                      d0[min(i, len(d0) - 1)] - d1[min(i, len(d1) - 1)] * S[i])
 
 
 class Optimizer:
@@ -148,7 +178,7 @@ class Optimizer:
         """How much the error along the top direction is multiplied per step at S_t = sharpness:
         the spectral radius of the rule's iteration (> 1: it grows). None: no linear iteration."""
         it = cls.iteration(settings, steps, cycled)
-        return None if it is None else it.radius(np.asarray(sharpness, dtype=float))
+        return None if it is None else it.radius(sharpness)
 
     @classmethod
     def hessian_shift(cls, settings: dict) -> float:

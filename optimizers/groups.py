@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .base import Iteration
 from .jit import AVAILABLE, plain
 from .registry import HYPER, OPTIMIZERS, STATE
 from .tables import per_step
@@ -108,9 +109,11 @@ def make_groups(specs, tables, compiled: bool, sources: bool = True) -> list[Gro
 
 
 def compile_all() -> None:
-    """Compile (or load from numba's cache) every rule's kernel now, e.g. while a server starts
-    or an image is built, rather than on a student's first click (~0.4 s per kernel uncached)."""
+    """Compile (or load from numba's cache) every rule's kernel and the growth pass of their linear
+    iteration now, e.g. while a server starts or an image is built, rather than on a student's
+    first click (~0.4 s per kernel uncached)."""
     theta, state = np.zeros((1, 2)), np.zeros((1, 2), STATE).view(np.recarray)
     hp = np.full(1, 0.5, HYPER).view(np.recarray)  # any valid setting: compiling only needs the types
     for kernel in dict.fromkeys(cls.kernel for cls in OPTIMIZERS.values()):
         kernel(theta, theta, 1, hp, state, *np.zeros((3, 1, 2)), np.zeros((1, 2)))
+    Iteration(1.0, 1.0, 0.0, 0.0).radius(np.zeros(1))  # the stability lens's growth (Optimizer.growth)

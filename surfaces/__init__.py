@@ -14,14 +14,14 @@ SURFACES: dict[str, Surface] = {s.name: s for s in LECTURE + STANDARD}
 
 
 def _compiled(value_and_grad, form: str):
-    """The compiled form ("point", "into" or "hessian") of a built-in surface's formula; None for a typed
+    """The compiled form ("point", "into", "hessian" or "lens") of a built-in surface's formula; None for a typed
     formula, or without numba (or a writable cache for it). Imported on first use: numba's
     import and loading the compiled objectives cost ~0.5 s that `cli.py list` need not pay."""
     try:
         from . import compiled
     except (ImportError, RuntimeError, OSError):
         return None
-    return {"point": compiled.point_for, "into": compiled.into_for, "hessian": compiled.hessian_for}[form](value_and_grad)
+    return {"point": compiled.point_for, "into": compiled.into_for, "hessian": compiled.hessian_for, "lens": compiled.lens_for}[form](value_and_grad)
 
 
 Objective.compiled = staticmethod(_compiled)

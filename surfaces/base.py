@@ -101,7 +101,7 @@ class Objective:
     up through `Objective.compiled`, which the package installs (surfaces/__init__.py): this
     module does not import surfaces/compiled.py, which is built on it."""
 
-    compiled: Callable = staticmethod(lambda value_and_grad, form: None)  # (value_and_grad, "point" | "into" | "hessian") → form or None
+    compiled: Callable = staticmethod(lambda value_and_grad, form: None)  # (value_and_grad, "point" | "into" | "hessian" | "lens") → form or None
 
     def __init__(self, value_and_grad: ValueAndGrad):
         self.value_and_grad = value_and_grad

@@ -142,6 +142,57 @@ def test_effective_sharpness_is_the_top_eigenvalue_of_E_times_H():
         assert effective_sharpness(H, e) == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
+def _diverging_run(surface):
+    """SGD past its edge on Rosenbrock, its records continued as far as the lens can meet: a point
+    whose gradient overflows (1e120), points at ∞ and NaN, an η/σ of NaN and one below 0."""
+    from dataclasses import replace
+    (r,) = simulate(surface.objective, [RunSpec("SGD", OPTIMIZERS["SGD"].validate({"lr": 0.05}), (-1.5, 2.0))], 50, bound=np.inf)
+    far = [[1e120, 3.0], [np.inf, 1.0], [1.0, -np.inf], [np.nan, 1.0], [0.5, 0.5], [0.5, 0.5]]
+    e = [[0.05, 0.05]] * 4 + [[np.nan, 0.05], [-1.0, 0.05]]
+    n = r.steps_taken
+    return replace(r, points=np.concatenate([r.points[:n], far, r.points[n:]]), lr=np.full(n + len(far), 0.05),
+                   effective_lr=np.concatenate([r.effective_lr, e]))
+
+
+@pytest.mark.parametrize("name, rule, settings", [
+    ("rosenbrock", "Adam", {"lr": 0.01}), ("rosenbrock", "SGD", None), ("himmelblau", "NAdam", {"lr": 0.05}),
+    ("lecture_regression", "SGD", {"lr": 1e-6}), ("six_hump_camel", "SGD", {"lr": 0.01, "weight_decay": 0.5})])
+def test_the_fused_lens_is_the_eigenvalues_of_the_plain_hessian(name, rule, settings, monkeypatch):
+    """stability_of on a built-in surface takes its Hessians inside one compiled pass
+    (surfaces/compiled.py lens_into). Its numbers against the plain computation: Surface.hessian
+    by NumPy's differences (nothing compiled), numpy.linalg for the eigenvalues of H and of
+    diag(e)·(H + λI). Where H is not finite (a gradient that overflows), NaN stays NaN and the
+    rest is what NumPy's formula for the eigenvalues gives."""
+    from surfaces import Objective
+    s = get_surface(name)
+    if settings is None:
+        r = _diverging_run(s)
+    else:
+        (x0, x1), (y0, y1) = s.domain
+        spec = RunSpec(rule, OPTIMIZERS[rule].validate(settings), ((x0 + 2 * x1) / 3, (2 * y0 + y1) / 3))
+        (r,) = simulate(s.objective, [spec], 3000)
+    lens = stability_of(s, r)
+    n, cls = r.steps_taken, OPTIMIZERS[r.spec.optimizer]
+    monkeypatch.setattr(Objective, "compiled", staticmethod(lambda value_and_grad, form: None))
+    with np.errstate(all="ignore"):
+        H = s.hessian(r.points[:n])
+    e, shift = r.effective_lr[:n], cls.hessian_shift(r.spec.params)
+    finite = np.isfinite(H).all(axis=(1, 2)) & np.isfinite(e).all(axis=1)
+    scale = np.abs(H[finite]).max(axis=(1, 2))
+    expected = np.linalg.eigvalsh(H[finite])
+    assert (np.abs(lens.curvature[finite] - expected).max(axis=1) <= 1e-9 * scale).all()
+    E = np.maximum(e[finite], 0.0)[:, :, None] * (H[finite] + shift * np.eye(2))
+    top = np.linalg.eigvals(E).real.max(axis=1)
+    assert (np.abs(lens.effective_sharpness[finite] - top) <= 1e-9 * np.maximum(np.abs(E).max(axis=(1, 2)), 1e-300)).all()
+    assert np.array_equal(lens.stability, lens.effective_sharpness / cls.thresholds(r.spec.params, n), equal_nan=True)
+    if settings is None:  # the continued records: the lens is NaN or ±∞ where NumPy's formula is
+        assert (~finite).sum() == 5
+        with np.errstate(all="ignore"):
+            assert np.array_equal(lens.curvature[~finite], eigenvalues(H[~finite]), equal_nan=True)
+        assert np.isnan(lens.effective_sharpness[np.isnan(H).any(axis=(1, 2)) | np.isnan(e).any(axis=1)]).all()
+        assert np.isfinite(lens.effective_sharpness[-1])  # a negative η/σ counts as 0
+
+
 def test_unstable_stretches_and_point_kinds():
     assert unstable_stretches(np.array([0.5, 1.2, 1.3, 0.9, 1.1])) == [(2, 3), (5, 5)]
     assert unstable_stretches(None) == [] and unstable_stretches(np.array([0.2, 0.3])) == []
