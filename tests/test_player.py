@@ -113,6 +113,15 @@ def test_the_chart_and_its_controls_fit_the_screen(server, browser, width, heigh
     page.close()
 
 
+def desktop_page(browser, url: str):
+    """A 1400×1000 page at url, collecting its page and console errors: (page, errors)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    collect_errors(page, errors)
+    page.goto(url)
+    return page, errors
+
+
 def text_sizes(page) -> list[float]:
     """The font sizes (px) of Play, the slider's readout, the scene's text and the map's ticks."""
     return page.evaluate(f"""(() => {{
@@ -187,10 +196,7 @@ def test_on_a_phone_a_swipe_over_the_map_scrolls_the_page_and_a_tap_sets_the_sta
 
 
 def test_a_double_click_resets_the_view_and_leaves_the_start_where_it_was(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors = []
-    collect_errors(page, errors)
-    page.goto(server + "/")
+    page, errors = desktop_page(browser, server + "/")
     ready = wait_for_map(page)
     box = page.locator(MAP).locator(".nsewdrag[data-subplot=xy]").first.bounding_box()
     home, start = page.evaluate(RANGES), page.evaluate(START)
@@ -221,10 +227,7 @@ def space_plays_then_pauses(page) -> None:
 
 
 def test_space_plays_and_pauses_after_a_button_or_the_slider_was_used_with_the_mouse(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors = []
-    collect_errors(page, errors)
-    page.goto(server + "/")
+    page, errors = desktop_page(browser, server + "/")
     wait_for_map(page)
     page.get_by_role("button", name="2×").click()
     page.get_by_role("button", name="One frame forward").click()
@@ -244,10 +247,7 @@ def test_space_plays_and_pauses_after_a_button_or_the_slider_was_used_with_the_m
 
 
 def test_the_speed_is_kept_across_views_and_the_readout_speaks_chinese(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors = []
-    collect_errors(page, errors)
-    page.goto(server + "/?lang=zh-TW")
+    page, errors = desktop_page(browser, server + "/?lang=zh-TW")
     wait_for_map(page)
     assert page.locator(".dl-readout").inner_text() == "第 0 步"
     page.get_by_role("button", name="4×").click()
