@@ -175,6 +175,8 @@ def test_the_whole_step_loop_is_compiled_for_a_built_in_surface(monkeypatch):
 
     def refuse(*args, **kw):
         raise AssertionError("the Python step loop ran")
+    from optimizers.loop import compiled_loop
+    compiled_loop(s.objective.point[0])  # loaded first: until it is, small runs take the Python loop (engine.LOOP_WORK)
     monkeypatch.setattr(engine, "python_loop", refuse)
     for rec, expected in reference.items():
         got = simulate(s.objective, runs, 300, compiled=True, record=rec)
