@@ -219,8 +219,9 @@ def main() -> None:
             else:
                 map_player(shown.map_json, on_start=set_start)
                 note = animation_note(shown.map_meta, tr)
-                st.caption(note + " " + tr("★ minimum, ○ start, ■ end, ✕ diverged. Click the map to start there; drag to pan, "
-                                           "scroll to zoom, double-click to reset. Keys: space plays or pauses, ← → step one frame."))
+                st.caption(note + " " + tr("★ minimum, ○ start, ■ end, ✕ diverged. Click or tap the map to start there; double-click to "
+                                           "reset the view; with a mouse, drag to pan and scroll to zoom. Keys: space plays or "
+                                           "pauses, ← → step one frame."))
     st.html(KEYS_JS, unsafe_allow_javascript=True)
 
     if present:
