@@ -16,7 +16,8 @@ const SPEEDS = [0.5, 1, 2, 4];
 
 // On a touch screen or a phone a drag must scroll the page, not pan the map (a swipe that pans
 // can push the paths out of view, and leaves the reader stuck on the chart): plotly.js lets the
-// browser scroll when dragmode is false. A tap still sets the start (listenForClicks).
+// browser scroll when dragmode is false. A tap still sets the start (listenForClicks), and shows
+// no tooltip (hovermode false): it would stay over the new paths.
 function touchFirst(width) {
   return width < NARROW || window.matchMedia('(pointer: coarse)').matches;
 }
@@ -153,7 +154,8 @@ class Player {
     this.narrow = width < NARROW;
     this.touch = touchFirst(width);
     const layout = Object.assign({}, spec.figure.layout, {height: this.height(), autosize: true});
-    if (this.touch) layout.dragmode = false;
+    // A tap sets the start, so a tap's tooltip would only stay over the new paths.
+    if (this.touch) Object.assign(layout, {dragmode: false, hovermode: false});
     if (spec.fill && layout.font && layout.font.size) {
       const grow = Math.max(1, Math.min(1.6, window.innerWidth / 1366));
       layout.font = Object.assign({}, layout.font, {size: Math.round(layout.font.size * grow)});
@@ -162,21 +164,25 @@ class Player {
     }
     let data = spec.figure.data;
     if (this.narrow) {
+      // under the x axis's ticks and title: 70 px below the plot area, as a fraction of its height
+      const m = layout.margin || {}, plotHeight = layout.height - (m.t || 40) - (m.b || 50) - 80;
       const across = (bar) => Object.assign({}, bar, {
-        orientation: 'h', x: 0.5, xanchor: 'center', y: -0.16, yanchor: 'top', thickness: 12, len: 1,
+        orientation: 'h', x: 0.5, xanchor: 'center', y: -70 / Math.max(plotHeight, 100), yanchor: 'top', thickness: 12, len: 1,
         title: Object.assign({}, bar.title, {side: 'top', text: String((bar.title && bar.title.text) || '').replace(/<br>/g, ' ')})});
       data = data.map((t) => (t.marker && t.marker.showscale && t.marker.colorbar)  // views/mapfig._colourbar_trace
         ? Object.assign({}, t, {marker: Object.assign({}, t.marker, {colorbar: across(t.marker.colorbar)})})
         : t);
-      layout.margin = Object.assign({}, layout.margin, {r: 12, b: (layout.margin && layout.margin.b || 50) + 70});
+      layout.margin = Object.assign({}, layout.margin, {r: 12, b: (layout.margin && layout.margin.b || 50) + 80});
     }
-    return {data: data, layout: layout};
+    // On a phone plotly's toolbar would cover the legend; the export section makes pictures there.
+    const config = Object.assign({responsive: true}, spec.config, this.narrow ? {displayModeBar: false} : {});
+    return {data: data, layout: layout, config: config};
   }
 
   async draw() {
-    const {data, layout} = this.shaped();
+    const {data, layout, config} = this.shaped();
     this.shape = [this.narrow, this.touch, window.innerWidth];
-    await this.Plotly.react(this.plot, data, layout, Object.assign({responsive: true}, this.spec.config));
+    await this.Plotly.react(this.plot, data, layout, config);
   }
 
   label(t) {
@@ -301,7 +307,7 @@ class Player {
     }
     const base = spec ? spec.height : 620;
     if (spec && !this.animated) return base;
-    if (width < NARROW) return Math.max(320, Math.round(width * 1.15)) + 70;  // + the colour bar under it
+    if (width < NARROW) return Math.max(320, Math.round(width * 1.15)) + 80;  // + the colour bar under it
     // The map and its controls fit in the window together (a 720-pixel-high laptop sees Play).
     return Math.max(420, Math.min(base, window.innerHeight - (this.bar.offsetHeight || 110) - 24));
   }
@@ -381,7 +387,12 @@ function released(button, event) {
 function installKeys() {
   if (window.__descentLabPlayerKeys) return;
   window.__descentLabPlayerKeys = true;
+  // Whether the focus came from a pointer (a click) or the keyboard (Tab): a button clicked with the
+  // mouse, Streamlit's view switch too, keeps the focus, and space would press it again.
+  let pointed = false;
+  window.addEventListener('pointerdown', () => { pointed = true; }, true);
   window.addEventListener('keydown', (e) => {
+    if (e.key === 'Tab') pointed = false;
     const t = e.target, tag = (t && t.tagName || '').toLowerCase();
     const p = window.__descentLabPlayer;
     if (e.ctrlKey || e.metaKey || e.altKey || !p || !p.animated || !p.root.isConnected) return;
@@ -390,7 +401,8 @@ function installKeys() {
       return;
     }
     if (tag === 'input' || tag === 'textarea' || tag === 'select' || (t && t.isContentEditable)) return;
-    if ((e.code === 'Space' || e.key === 'Enter') && tag === 'button') return;  // a focused button presses itself
+    if (tag === 'button' && (e.key === 'Enter' || (e.code === 'Space' && !pointed))) return;  // reached by Tab: it presses itself
+    if (tag === 'button' && e.code === 'Space') t.blur();  // clicked before: space is the map's again
     if (e.code === 'Space') p.act('play');
     else if (e.key === 'ArrowRight') p.act('forward');
     else if (e.key === 'ArrowLeft') p.act('back');
