@@ -13,7 +13,7 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [da
 [data-testid="stMain"] p, [data-testid="stMain"] li {font-size: clamp(1.2rem, 0.5rem + 1.05vw, 2rem); line-height: 1.5;}
 [data-testid="stMain"] h1 {font-size: clamp(1.3rem, 0.4rem + 1.1vw, 2rem); padding-top: 0; text-wrap: balance;}
 [data-testid="stMain"] h3 {font-size: clamp(1.6rem, 0.6rem + 1.5vw, 2.6rem);}
-[data-testid="stMain"] [data-baseweb="select"] *, [data-testid="stMain"] button p, [data-testid="stMain"] [data-testid="stButtonGroup"] button,
+[data-testid="stMain"] [data-testid="stSelectbox"] input, [data-testid="stMain"] button p, [data-testid="stMain"] [data-testid="stButtonGroup"] button,
 [data-testid="stMain"] [data-testid="stButtonGroup"] button * {font-size: clamp(1.05rem, 0.4rem + 0.9vw, 1.7rem) !important;}
 @media (max-width: 1600px) {  /* ◀ Previous | Next ▶ side by side: their key hints (PageUp, PageDown) would cut the labels */
   [data-testid="stColumn"] [data-testid="stColumn"] button kbd {display: none;}
