@@ -83,28 +83,29 @@ def _bundles(key: str, scenario, results):
     return run_bundles(scenario, paths, path_indices)
 
 
-def _map(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int, lens: bool):
+def _map_of(scenario, results, key: str, colours: tuple, fit: bool, tr, large: bool, inset: int, lens: bool):
     """The map figure (with its Plotly frames, made when asked) and its view."""
-    scenario = parse_scenario(json.loads(key))
-    surface, results = scenario.surface_obj, compute(key)
+    surface = scenario.surface_obj
     view = fit_view(surface, results) if fit else surface.domain
     return map_figure(surface, results, list(colours), view, tr=tr, large=large, height=760 if large else 620,
                       bundles=_bundles(key, scenario, results), inset=inset, lens=lens), view
 
 
-def _map_figure(*args):
-    return _map(*args)[0]
+def _map_figure(key: str, *options):
+    """The map figure again, for an export (Figures keeps only its JSON)."""
+    return _map_of(parse_scenario(json.loads(key)), compute(key), key, *options)[0]
 
 
-def _figures(*args) -> Figures:
-    key, colours, _, tr, large, _, _ = args
-    map_fig, view = _map(*args)
-    surface, results = parse_scenario(json.loads(key)).surface_obj, compute(key)
+def _figures(key: str, colours: tuple, fit: bool, tr, large: bool, inset: int, lens: bool) -> Figures:
+    scenario = parse_scenario(json.loads(key))
+    surface, results = scenario.surface_obj, compute(key)
+    options = (colours, fit, tr, large, inset, lens)
+    map_fig, view = _map_of(scenario, results, key, *options)
     alt = {"map": map_alt(surface, results, tr), "diagnostics": diagnostics_alt(results, tr)}
     diagnostics = diagnostics_figure(surface, results, list(colours), tr=tr)
     return Figures(view, alt, player_spec(map_fig, alt["map"], tr, fill=large).encode(),
                    chart_spec(diagnostics, alt["diagnostics"], tr).encode(), dict(map_fig.layout.meta),
-                   partial(_map_figure, *args))
+                   partial(_map_figure, key, *options))
 
 
 class Figures(NamedTuple):
